@@ -1,0 +1,66 @@
+package org.libstorage;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The rule every pool and volume name obeys before anything touches the system: not empty, at
+ * most 255 bytes of UTF-8, no {@code /}, no NUL, not {@code .} or {@code ..}, no leading {@code -}
+ * (which tools would read as an option).
+ */
+public final class Names {
+    public static final int MAX_BYTES = 255;
+
+    private Names() {
+    }
+
+    /**
+     * Returns {@code name} if valid.
+     *
+     * @param what what the name names, for the message: {@code "pool name"}, {@code "volume name"}
+     * @throws StorageException {@link ErrorCode#INVALID_ARGUMENT} naming the rule broken
+     */
+    public static String requireValid(String what, String name) {
+        String problem = problem(name);
+        if (problem != null) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, null, null,
+                    "The " + what + " " + quote(name) + " is invalid: " + problem + ".");
+        }
+        return name;
+    }
+
+    /** Why {@code name} is invalid, or null when it is valid. */
+    static String problem(String name) {
+        if (name == null || name.isEmpty()) {
+            return "it is empty";
+        }
+        if (name.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
+            return "it is longer than " + MAX_BYTES + " bytes";
+        }
+        if (name.indexOf('\0') >= 0) {
+            return "it contains a NUL character";
+        }
+        if (name.indexOf('/') >= 0) {
+            return "it contains '/'";
+        }
+        if (name.equals(".") || name.equals("..")) {
+            return "it is '" + name + "'";
+        }
+        if (name.startsWith("-")) {
+            return "it starts with '-'";
+        }
+        for (int i = 0; i < name.length(); i++) {
+            if (Character.isISOControl(name.charAt(i))) {
+                return "it contains a control character";
+            }
+        }
+        return null;
+    }
+
+    private static String quote(String name) {
+        if (name == null) {
+            return "(null)";
+        }
+        String shown = name.length() > 64 ? name.substring(0, 64) + "..." : name;
+        return "'" + shown.replace("\0", "\\0") + "'";
+    }
+}

@@ -1,0 +1,6 @@
+package org.libstorage;
+
+/** Mirrors libvirt's virStoragePoolState. */
+public enum PoolState {
+    INACTIVE, BUILDING, RUNNING, DEGRADED, INACCESSIBLE
+}

@@ -1,0 +1,48 @@
+package org.libstorage;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Where definitions are kept ({@code configDir}: persistent) and where run-time state and locks
+ * live ({@code runDir}: cleared at boot), and where secrets come from.
+ */
+public record StorageConfig(Path configDir, Path runDir, SecretStore secrets) {
+    public StorageConfig {
+        Objects.requireNonNull(configDir, "configDir");
+        Objects.requireNonNull(runDir, "runDir");
+        Objects.requireNonNull(secrets, "secrets");
+    }
+
+    /**
+     * {@code /etc/libstorage} and {@code /run/libstorage} for root; otherwise
+     * {@code $XDG_CONFIG_HOME/libstorage} and {@code $XDG_RUNTIME_DIR/libstorage}, with the
+     * XDG defaults when those are unset.
+     */
+    public static StorageConfig defaults() {
+        boolean root = "root".equals(System.getProperty("user.name"));
+        if (root) {
+            return of(Path.of("/etc/libstorage"), Path.of("/run/libstorage"));
+        }
+        Path home = Path.of(System.getProperty("user.home"));
+        String xdgConfig = System.getenv("XDG_CONFIG_HOME");
+        String xdgRuntime = System.getenv("XDG_RUNTIME_DIR");
+        Path config = xdgConfig != null && !xdgConfig.isBlank() ? Path.of(xdgConfig) : home.resolve(".config");
+        Path run = xdgRuntime != null && !xdgRuntime.isBlank() ? Path.of(xdgRuntime)
+                : home.resolve(".cache");
+        return of(config.resolve("libstorage"), run.resolve("libstorage"));
+    }
+
+    /** A configuration kept wholly under one directory (its {@code run/} holds the run-time state). */
+    public static StorageConfig ofDirectory(Path dir) {
+        return of(dir, dir.resolve("run"));
+    }
+
+    public static StorageConfig of(Path configDir, Path runDir) {
+        return new StorageConfig(configDir, runDir, SecretStore.NONE);
+    }
+
+    public StorageConfig withSecrets(SecretStore store) {
+        return new StorageConfig(configDir, runDir, store);
+    }
+}

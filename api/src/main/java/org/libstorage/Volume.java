@@ -1,0 +1,54 @@
+package org.libstorage;
+
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Path;
+
+/** A volume of an active pool. */
+public interface Volume {
+    String name();
+
+    /** Unique on the host and stable across refreshes and restarts. */
+    String key();
+
+    Path path();
+
+    Pool pool();
+
+    VolumeInfo info();
+
+    VolumeDefinition definition();
+
+    /** libvirt volume XML. */
+    String toXml();
+
+    void delete();
+
+    /** Grows the volume to {@code capacity} bytes; shrinking needs {@link ResizeOption#ALLOW_SHRINK}. */
+    void resize(long capacity, ResizeOption... options);
+
+    void wipe(WipeAlgorithm algorithm, ProgressListener progress);
+
+    /** A point-in-time copy named {@code name}, as cheap as the pool can make it. */
+    Volume snapshot(String name);
+
+    /** A copy named {@code name} in the same pool. */
+    default Volume cloneAs(String name, ProgressListener progress) {
+        VolumeDefinition mine = definition();
+        VolumeDefinition.Builder copy = VolumeDefinition.builder(name, mine.capacity());
+        mine.format().ifPresent(copy::format);
+        return pool().createVolumeFrom(copy.build(), this, progress);
+    }
+
+    /**
+     * A channel reading {@code length} bytes (-1: to the end) from {@code offset}. Close it when
+     * done.
+     */
+    ReadableByteChannel download(long offset, long length);
+
+    /**
+     * A channel writing at {@code offset}, at most {@code length} bytes (-1: up to capacity).
+     * Runs of zeros are left as holes where the storage is sparse.
+     */
+    WritableByteChannel upload(long offset, long length);
+}

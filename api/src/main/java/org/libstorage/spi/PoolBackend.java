@@ -1,0 +1,34 @@
+package org.libstorage.spi;
+
+import java.util.List;
+import java.util.Optional;
+import org.libstorage.BackendStatus;
+import org.libstorage.PoolDefinition;
+import org.libstorage.PoolSource;
+import org.libstorage.PoolType;
+
+/**
+ * A pool type's implementation, found with {@link java.util.ServiceLoader}. Stateless: the
+ * state of one pool lives in the {@link PoolDriver} it opens.
+ */
+public interface PoolBackend {
+    PoolType type();
+
+    /** Whether this backend can run here (libraries present, kernel features there). Cheap to call again. */
+    BackendStatus status();
+
+    /**
+     * Checks what this type requires of a definition (a target path for dir, a source device
+     * for fs, ...) and returns it, possibly with defaults filled in.
+     *
+     * @throws org.libstorage.StorageException {@code INVALID_DEFINITION} naming the field
+     */
+    PoolDefinition validate(PoolDefinition definition);
+
+    /** A driver for one defined pool. Must not touch the system. */
+    PoolDriver open(PoolDefinition definition, BackendContext context);
+
+    default List<PoolSource> findPoolSources(Optional<PoolSource> hint) {
+        throw Unsupported.operation(type(), "find-pool-sources");
+    }
+}

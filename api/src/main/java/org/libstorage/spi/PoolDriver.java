@@ -1,0 +1,70 @@
+package org.libstorage.spi;
+
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import org.libstorage.BuildMode;
+import org.libstorage.PoolDefinition;
+import org.libstorage.ProgressListener;
+import org.libstorage.VolumeDefinition;
+import org.libstorage.WipeAlgorithm;
+
+/**
+ * Operations on one pool. The core calls these under the pool's lock, after validating names
+ * and checking the pool's state, so a driver may assume no concurrent call on the same pool.
+ * Volumes are passed as the {@link VolumeDefinition} the last refresh reported. An operation a
+ * pool type cannot do keeps the default, which throws {@code OPERATION_UNSUPPORTED}.
+ */
+public interface PoolDriver {
+    PoolDefinition definition();
+
+    default void build(BuildMode mode) {
+        throw Unsupported.operation(definition(), "pool-build");
+    }
+
+    void start();
+
+    void stop();
+
+    /** Whether the pool is active on the system now (mounted, logged in, directory present, ...). */
+    boolean isActive();
+
+    default void delete() {
+        throw Unsupported.operation(definition(), "pool-delete");
+    }
+
+    /** Scans the pool: its space and every volume, fully described (key, path, sizes, format). */
+    PoolContents refresh();
+
+    default VolumeDefinition createVolume(VolumeDefinition volume) {
+        throw Unsupported.operation(definition(), "vol-create");
+    }
+
+    /** Creates {@code volume} holding a copy of {@code source}; on failure or interrupt leaves nothing. */
+    default VolumeDefinition createVolumeFrom(VolumeDefinition volume, VolumeSource source, ProgressListener progress) {
+        throw Unsupported.operation(definition(), "vol-create-from");
+    }
+
+    default void deleteVolume(VolumeDefinition volume) {
+        throw Unsupported.operation(definition(), "vol-delete");
+    }
+
+    default VolumeDefinition resizeVolume(VolumeDefinition volume, long capacity, boolean allowShrink, boolean allocate) {
+        throw Unsupported.operation(definition(), "vol-resize");
+    }
+
+    default void wipeVolume(VolumeDefinition volume, WipeAlgorithm algorithm, ProgressListener progress) {
+        throw Unsupported.operation(definition(), "vol-wipe");
+    }
+
+    default VolumeDefinition snapshotVolume(VolumeDefinition volume, String snapshotName) {
+        throw Unsupported.operation(definition(), "vol-snapshot");
+    }
+
+    default ReadableByteChannel openRead(VolumeDefinition volume, long offset, long length) {
+        throw Unsupported.operation(definition(), "vol-download");
+    }
+
+    default WritableByteChannel openWrite(VolumeDefinition volume, long offset, long length) {
+        throw Unsupported.operation(definition(), "vol-upload");
+    }
+}

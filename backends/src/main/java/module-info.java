@@ -1,0 +1,6 @@
+/** The pool backends, one package per pool type. */
+module org.libstorage.backends {
+    requires org.libstorage.api;
+    requires org.libstorage.bindings;
+    requires org.libstorage.fallback;
+}

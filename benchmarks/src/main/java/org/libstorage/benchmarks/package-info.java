@@ -1,0 +1,2 @@
+/** JMH benchmarks and side-by-side harnesses. */
+package org.libstorage.benchmarks;

@@ -1,0 +1,2 @@
+/** The storagectl command. */
+package org.libstorage.storagectl;
