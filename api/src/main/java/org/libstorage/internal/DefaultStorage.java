@@ -144,7 +144,12 @@ public final class DefaultStorage implements Storage {
         PoolDefinition complete = validated.uuid().isPresent() ? validated : validated.withUuid(UUID.randomUUID());
         UUID uuid = complete.uuid().orElseThrow();
         // Serialize first: a definition that cannot be written as XML is refused before any lock or file.
-        String xml = PoolXml.write(complete, Optional.empty());
+        String xml;
+        try {
+            xml = PoolXml.write(complete, Optional.empty());
+        } catch (StorageException e) {
+            throw e.operation().isPresent() ? e : withOperation(e, operation);
+        }
         LOG.log(Level.DEBUG, "{0} {1} (type {2}, uuid {3})", operation, object, complete.type(), uuid);
 
         try (FileLocks.Held registryLock = FileLocks.acquire(layout.registryLock(), object, operation)) {
