@@ -100,7 +100,7 @@ record PoolTypeRules(PoolType type, Set<Part> allowed, Set<Part> required, Targe
         }
         if (type == PoolType.ISCSI_DIRECT && s.devices().stream()
                 .anyMatch(d -> !d.freeExtents().isEmpty() || d.partSeparator().isPresent())) {
-            throw invalid("An 'iscsi-direct' pool's <device> names a target IQN and has no extents or part_separator.");
+            throw invalid("The <device> of a pool of type 'iscsi-direct' names a target IQN and has no extents or part_separator.");
         }
         present(Part.DIR, s.dir().isPresent());
         present(Part.ADAPTER, s.adapter().isPresent());
@@ -116,18 +116,18 @@ record PoolTypeRules(PoolType type, Set<Part> allowed, Set<Part> required, Targe
 
         s.format().ifPresent(f -> {
             if (!formats.contains(f)) {
-                throw invalid("The source format '" + f + "' is not valid for a '" + type + "' pool; use one of "
+                throw invalid("The source format '" + f + "' is not valid for a pool of type '" + type + "'; use one of "
                         + String.join(", ", formats) + ".");
             }
         });
         s.adapter().ifPresent(PoolTypeRules::checkAdapter);
         switch (target) {
             case NONE -> definition.target().ifPresent(t -> {
-                throw invalid("A '" + type + "' pool has no <target>; its volumes are reached over the network.");
+                throw invalid(aPool() + " has no <target>; its volumes are reached over the network.");
             });
             case PATH_REQUIRED -> {
                 if (definition.targetPath().isEmpty()) {
-                    throw invalid("A '" + type + "' pool needs a <target><path>.");
+                    throw invalid(aPool() + " needs a <target><path>.");
                 }
             }
             case OPTIONAL -> {
@@ -140,12 +140,16 @@ record PoolTypeRules(PoolType type, Set<Part> allowed, Set<Part> required, Targe
         });
     }
 
+    private String aPool() {
+        return "A pool of type '" + type + "'";
+    }
+
     private void present(Part part, boolean present) {
         if (present && !allowed.contains(part)) {
-            throw invalid("A '" + type + "' pool cannot have " + part.element + " in its definition.");
+            throw invalid(aPool() + " cannot have " + part.element + " in its definition.");
         }
         if (!present && required.contains(part)) {
-            throw invalid("A '" + type + "' pool needs " + (part == Part.NAME ? "a source <name>" : part.element)
+            throw invalid(aPool() + " needs " + (part == Part.NAME ? "a source <name>" : part.element)
                     + " in its <source>.");
         }
     }
