@@ -248,7 +248,38 @@ public final class Blkid {
         }
     }
 
+    /**
+     * A device's I/O geometry. For a regular file libblkid reports 512-byte sectors and no
+     * I/O hints (zeros).
+     */
+    public record Topology(long logicalSectorSize, long physicalSectorSize, long minimumIoSize, long optimalIoSize,
+                           long alignmentOffset) {
+    }
+
     // ---- operations ---------------------------------------------------------------------
+
+    /** The device's sector sizes and I/O hints (libblkid's topology chain). */
+    public Topology topology(Path device) {
+        Objects.requireNonNull(device, "device");
+        Calls c = calls();
+        try (Arena arena = Arena.ofConfined(); ProbeHandle pr = openProbe(c, arena, device)) {
+            MemorySegment p = pr.segment();
+            blkid_h.blkid_probe_enable_superblocks(p, 0);
+            blkid_h.blkid_probe_enable_partitions(p, 0);
+            blkid_h.blkid_probe_enable_topology(p, 1);
+            MemorySegment tp = blkid_h.blkid_probe_get_topology(p);
+            if (isNull(tp)) {
+                throw new NativeCallException(SONAME, "blkid_probe_get_topology", 0, "",
+                        "no topology for " + device);
+            }
+            return new Topology(
+                    blkid_h.blkid_topology_get_logical_sector_size(tp),
+                    blkid_h.blkid_topology_get_physical_sector_size(tp),
+                    blkid_h.blkid_topology_get_minimum_io_size(tp),
+                    blkid_h.blkid_topology_get_optimal_io_size(tp),
+                    blkid_h.blkid_topology_get_alignment_offset(tp));
+        }
+    }
 
     /** Probes a device or image the way {@code blkid -p} does. */
     public Probe probe(Path device) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -116,6 +117,36 @@ class BlkidTest {
         assertEquals(List.of("xfs"), wiped.stream().map(Blkid.Signature::type).toList());
         assertEquals("filesystem", wiped.getFirst().usage());
         assertEquals(Optional.empty(), blkid.probe(image).type());
+    }
+
+    @Test
+    void aMountedBlockDeviceIsNotWipedAndAnUnmountedOneIs() throws Exception {
+        Integration.require(Integration.isRoot() && Files.exists(Path.of("/dev/loop-control")),
+                "root and /dev/loop-control to attach loop devices");
+        Integration.require(Integration.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
+        Path image = sparseImage("busy.img", 32 * MIB);
+        Integration.run("mkfs.ext4", "-F", "-q", image.toString());
+        Path mountPoint = Files.createDirectory(dir.resolve("mnt"));
+        try (LoopDevice loop = LoopDevices.attach(image, false)) {
+            Blkid.Probe probe = blkid.probe(loop.path());
+            assertEquals(Optional.of("ext4"), probe.type());
+            assertEquals(32 * MIB, probe.size());
+            Blkid.Topology topology = blkid.topology(loop.path());
+            assertEquals(512, topology.logicalSectorSize());
+            assertTrue(topology.physicalSectorSize() >= 512);
+
+            Integration.run("mount", "-t", "ext4", loop.path().toString(), mountPoint.toString());
+            try {
+                NativeCallException e = assertThrows(NativeCallException.class, () -> blkid.wipeSignatures(loop.path()));
+                assertEquals("open", e.function());
+                assertEquals("EBUSY", e.errnoName(), "O_EXCL refuses a mounted device");
+            } finally {
+                Integration.runQuietly("umount", mountPoint.toString());
+            }
+
+            assertEquals(List.of("ext4"), blkid.wipeSignatures(loop.path()).stream().map(Blkid.Signature::type).toList());
+            assertTrue(blkid.probe(loop.path()).isEmpty());
+        }
     }
 
     @Test
