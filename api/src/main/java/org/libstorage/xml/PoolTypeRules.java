@@ -22,7 +22,8 @@ record PoolTypeRules(PoolType type, Set<Part> allowed, Set<Part> required, Targe
         HOST("<host>"), DEVICE("<device>"), DEVICES("more than one <device>"), DIR("<dir>"), ADAPTER("<adapter>"),
         NAME("<name>"), FORMAT("<format>"), AUTH("<auth>"), VENDOR("<vendor>/<product>"),
         INITIATOR("<initiator>"), PROTOCOL("<protocol>"),
-        COW("<features><cow>"), MOUNT_OPTS("<fs:mount_opts>"), CONFIG_OPTS("<rbd:config_opts>");
+        COW("<features><cow>"), MOUNT_OPTS("<fs:mount_opts>"), CONFIG_OPTS("<rbd:config_opts>"),
+        REFRESH("<refresh>");
 
         private final String element;
 
@@ -61,7 +62,7 @@ record PoolTypeRules(PoolType type, Set<Part> allowed, Set<Part> required, Targe
             case SCSI -> rules(type, parts(Part.ADAPTER, Part.VENDOR), parts(Part.ADAPTER), Target.PATH_REQUIRED,
                     List.of());
             case MPATH -> rules(type, parts(), parts(), Target.PATH_REQUIRED, List.of());
-            case RBD -> rules(type, parts(Part.NAME, Part.HOST, Part.AUTH, Part.CONFIG_OPTS),
+            case RBD -> rules(type, parts(Part.NAME, Part.HOST, Part.AUTH, Part.CONFIG_OPTS, Part.REFRESH),
                     parts(Part.NAME, Part.HOST), Target.NONE, List.of());
             case SHEEPDOG -> rules(type, parts(Part.HOST, Part.NAME), parts(Part.HOST, Part.NAME), Target.NONE,
                     List.of());
@@ -113,6 +114,7 @@ record PoolTypeRules(PoolType type, Set<Part> allowed, Set<Part> required, Targe
         present(Part.COW, definition.copyOnWrite().isPresent());
         present(Part.MOUNT_OPTS, !definition.mountOptions().isEmpty());
         present(Part.CONFIG_OPTS, !definition.configOptions().isEmpty());
+        present(Part.REFRESH, definition.refreshAllocation().isPresent());
 
         s.format().ifPresent(f -> {
             if (!formats.contains(f)) {

@@ -103,6 +103,11 @@ class BadXmlInputTest {
                 bad("extent ending before it starts", "<pool type='disk'><name>p</name><source><device path='/dev/sda'>"
                         + "\n<freeExtent start='100' end='10'/></device></source><target><path>/dev</path></target></pool>",
                         ErrorCode.INVALID_DEFINITION, "<freeExtent> on line 2", "(10)", "(100)"),
+                bad("unknown refresh allocation", "<pool type='rbd'><name>p</name><source><name>r</name>"
+                        + "<host name='m'/></source><refresh><volume allocation='sometimes'/></refresh></pool>",
+                        ErrorCode.INVALID_DEFINITION, "allocation='sometimes'", "<volume>"),
+                bad("refresh on a dir pool", dirPool("<refresh><volume allocation='capacity'/></refresh>"),
+                        ErrorCode.INVALID_DEFINITION, "type 'dir'", "<refresh>"),
                 bad("iscsi-direct without initiator", "<pool type='iscsi-direct'><name>p</name><source><host name='h'/>"
                         + "<device path='iqn.2020-01.org.example:t'/></source></pool>",
                         ErrorCode.INVALID_DEFINITION, "type 'iscsi-direct'", "<initiator>"));
@@ -130,8 +135,17 @@ class BadXmlInputTest {
                         ErrorCode.INVALID_DEFINITION, "'v3'", "<compat>"),
                 bad("unknown feature", volume("<capacity>1</capacity><target><features><turbo/></features></target>"),
                         ErrorCode.INVALID_DEFINITION, "<turbo>", "lazy_refcounts"),
-                bad("encryption", volume("<capacity>1</capacity><target><encryption format='luks'/></target>"),
-                        ErrorCode.INVALID_DEFINITION, "<encryption>", "encrypted"),
+                bad("unknown encryption format", volume("<capacity>1</capacity><target>\n"
+                        + "<encryption format='rot13'/></target>"), ErrorCode.INVALID_DEFINITION, "'rot13'",
+                        "<encryption> on line 4"),
+                bad("cipher without ivgen", volume("<capacity>1</capacity><target><encryption format='luks'>"
+                        + "<secret type='passphrase' usage='s'/><cipher name='aes' size='256'/></encryption></target>"),
+                        ErrorCode.INVALID_DEFINITION, "<cipher>", "<ivgen>"),
+                bad("passphrase inline", volume("<capacity>1</capacity><target><encryption format='luks'>"
+                        + "<secret type='volume' usage='s'/></encryption></target>"),
+                        ErrorCode.INVALID_DEFINITION, "secret type 'volume'"),
+                bad("zero cluster size", volume("<capacity>1</capacity><target><clusterSize>0</clusterSize></target>"),
+                        ErrorCode.INVALID_DEFINITION, "<clusterSize>", "zero"),
                 bad("backing store without path", volume("<capacity>1</capacity><backingStore/>"),
                         ErrorCode.INVALID_DEFINITION, "<backingStore>", "<path>"),
                 bad("extent without end", volume("<source><device path='/dev/sda'><extent start='0'/></device></source>"

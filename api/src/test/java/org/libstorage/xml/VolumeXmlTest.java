@@ -117,6 +117,56 @@ class VolumeXmlTest {
                           </target>
                         </volume>
                         """),
+                Arguments.of("luks with cipher", """
+                        <volume>
+                          <name>LuksDemo.img</name>
+                          <key>/var/lib/images/LuksDemo.img</key>
+                          <source>
+                          </source>
+                          <capacity unit="G">5</capacity>
+                          <allocation>294912</allocation>
+                          <target>
+                            <path>/var/lib/images/LuksDemo.img</path>
+                            <format type='luks'/>
+                            <permissions>
+                              <mode>0644</mode>
+                              <owner>0</owner>
+                              <group>0</group>
+                            </permissions>
+                            <encryption format='luks'>
+                              <secret type='passphrase' usage='luks-demo'/>
+                              <cipher name='serpent' size='256' mode='cbc' hash='sha256'/>
+                              <ivgen name='plain64' hash='sha256'/>
+                            </encryption>
+                          </target>
+                        </volume>
+                        """),
+                Arguments.of("raw with luks by secret uuid", """
+                        <volume>
+                          <name>encrypted.img</name>
+                          <capacity unit='G'>5</capacity>
+                          <target>
+                            <format type='raw'/>
+                            <encryption format='luks' engine='qemu'>
+                              <secret type='passphrase' uuid='e78d4b51-a2af-485f-b0f5-afca709a80f4'/>
+                            </encryption>
+                          </target>
+                        </volume>
+                        """),
+                Arguments.of("qcow2 with cluster size", """
+                        <volume>
+                          <name>clustered.qcow2</name>
+                          <capacity unit='G'>5</capacity>
+                          <target>
+                            <format type='qcow2'/>
+                            <compat>1.1</compat>
+                            <clusterSize unit='KiB'>64</clusterSize>
+                            <features>
+                              <extended_l2/>
+                            </features>
+                          </target>
+                        </volume>
+                        """),
                 Arguments.of("directory volume", """
                         <volume type='dir'>
                           <name>subdir</name>
@@ -211,6 +261,20 @@ class VolumeXmlTest {
                   </target>
                 </volume>
                 """, xml);
+    }
+
+    @Test
+    void readsEncryptionAsASecretReferenceAndClusterSizeInBytes() {
+        VolumeDefinition luks = VolumeXml.parse(examples().skip(4).findFirst().orElseThrow().get()[1].toString());
+        VolumeDefinition qcow2 = VolumeXml.parse(examples().skip(6).findFirst().orElseThrow().get()[1].toString());
+
+        VolumeDefinition.Encryption encryption = luks.target().encryption().orElseThrow();
+        assertEquals("luks", encryption.format());
+        assertEquals(Optional.of(PoolSource.SecretRef.ofUsage("luks-demo")), encryption.secret());
+        assertEquals(new VolumeDefinition.Encryption.Cipher("serpent", 256, Optional.of("cbc"), Optional.of("sha256")),
+                encryption.cipher().orElseThrow());
+        assertEquals(OptionalLong.of(65536), qcow2.target().clusterSize());
+        assertTrue(VolumeXml.write(qcow2).contains("<clusterSize unit='B'>65536</clusterSize>"));
     }
 
     @Test
