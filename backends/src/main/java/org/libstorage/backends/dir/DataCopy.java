@@ -162,7 +162,7 @@ final class DataCopy {
             return new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation,
                     "The source volume " + path + " is now a symbolic link; it is not followed.", e);
         }
-        return FileErrors.native(object, operation, "open the source volume " + path, e);
+        return FileErrors.nativeCall(object, operation, "open the source volume " + path, e);
     }
 
     /** Copies one regular file into another, sparse; returns the source's size. */
@@ -371,7 +371,7 @@ final class DataCopy {
         if (e.errno() == Libc.ENOSPC || e.errno() == Libc.EDQUOT) {
             return volumes.noSpace(object, operation, "copy the data", e);
         }
-        return FileErrors.native(object, operation, "copy into " + volumes.directory(), e);
+        return FileErrors.nativeCall(object, operation, "copy into " + volumes.directory(), e);
     }
 
     /** Stops with CANCELLED when the thread was interrupted; the interrupt status stays set for the caller. */
@@ -436,7 +436,7 @@ final class DataCopy {
                 try {
                     done += libc.pwrite(file, zeros.asSlice(0, n), offset + done);
                 } catch (NativeCallException e) {
-                    throw FileErrors.native(object, operation, "write zeros", e);
+                    throw FileErrors.nativeCall(object, operation, "write zeros", e);
                 }
                 progress.progress(base + done, total);
             }

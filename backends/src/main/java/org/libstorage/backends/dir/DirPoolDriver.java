@@ -85,7 +85,7 @@ final class DirPoolDriver extends FilePoolDriver {
                 libc.fchown(dir, (int) permissions.get().owner().orElse(-1), (int) permissions.get().group().orElse(-1));
             }
         } catch (NativeCallException e) {
-            throw FileErrors.native(object(), operation, "set the permissions of " + target, e);
+            throw FileErrors.nativeCall(object(), operation, "set the permissions of " + target, e);
         }
     }
 
@@ -101,7 +101,7 @@ final class DirPoolDriver extends FilePoolDriver {
         try (Fd dir = libc.open(target, Libc.O_RDONLY | Libc.O_DIRECTORY, 0)) {
             // Opening it proves we may list it: a pool we cannot read should not start.
         } catch (NativeCallException e) {
-            throw FileErrors.native(object(), operation, "open the target directory " + target, e);
+            throw FileErrors.nativeCall(object(), operation, "open the target directory " + target, e);
         }
     }
 
@@ -142,7 +142,7 @@ final class DirPoolDriver extends FilePoolDriver {
             if (e.errno() == Libc.ENOENT) {
                 return Optional.empty();
             }
-            throw FileErrors.native(object(), operation, "look at " + path, e);
+            throw FileErrors.nativeCall(object(), operation, "look at " + path, e);
         }
     }
 

@@ -36,7 +36,7 @@ final class FileErrors {
     }
 
     /** {@code what} is the failed action as a verb phrase: "create /p/a". */
-    static StorageException native(String object, String operation, String what, NativeCallException e) {
+    static StorageException nativeCall(String object, String operation, String what, NativeCallException e) {
         return new StorageException(code(e), object, operation,
                 "Could not " + what + ": " + e.libraryMessage().orElse(e.errnoName()) + " (" + e.function() + ", "
                         + e.errnoName() + ").", e);

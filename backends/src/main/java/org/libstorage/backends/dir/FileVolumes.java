@@ -113,7 +113,7 @@ public final class FileVolumes {
             Statvfs fs = libc.statvfs(directory);
             return new PoolInfo(PoolState.RUNNING, fs.totalBytes(), fs.totalBytes() - fs.freeBytes(), fs.availableBytes());
         } catch (NativeCallException e) {
-            throw FileErrors.native(poolObject(), operation, "read the free space of " + directory, e);
+            throw FileErrors.nativeCall(poolObject(), operation, "read the free space of " + directory, e);
         }
     }
 
@@ -293,7 +293,7 @@ public final class FileVolumes {
                         + " cannot hold a file of " + capacity + " bytes (" + e.errnoName() + " from ftruncate): volume '"
                         + name + "' needs a smaller capacity.", e);
             }
-            throw FileErrors.native(object, operation, "set the size of " + directory.resolve(name), e);
+            throw FileErrors.nativeCall(object, operation, "set the size of " + directory.resolve(name), e);
         }
         if (allocation > 0) {
             allocate(file, name, 0, allocation, object, operation);
@@ -312,7 +312,7 @@ public final class FileVolumes {
             if (e.errno() == Libc.ENOSPC || e.errno() == Libc.EDQUOT) {
                 throw noSpace(object, operation, "allocate " + length + " bytes for volume '" + name + "'", e);
             }
-            throw FileErrors.native(object, operation, "allocate " + length + " bytes for " + directory.resolve(name), e);
+            throw FileErrors.nativeCall(object, operation, "allocate " + length + " bytes for " + directory.resolve(name), e);
         }
     }
 
@@ -374,7 +374,7 @@ public final class FileVolumes {
                 throw new StorageException(ErrorCode.DEVICE_BUSY, object, operation, "Volume '" + volume.name()
                         + "' is a directory that is not empty; empty it first.", e);
             }
-            throw FileErrors.native(object, operation, "delete " + directory.resolve(volume.name()), e);
+            throw FileErrors.nativeCall(object, operation, "delete " + directory.resolve(volume.name()), e);
         }
     }
 
@@ -421,7 +421,7 @@ public final class FileVolumes {
                 throw new StorageException(ErrorCode.NO_SPACE, object, operation, "The filesystem holding " + directory
                         + " cannot hold a file of " + capacity + " bytes (" + e.errnoName() + " from ftruncate).", e);
             }
-            throw FileErrors.native(object, operation, "resize " + directory.resolve(name), e);
+            throw FileErrors.nativeCall(object, operation, "resize " + directory.resolve(name), e);
         }
         if (allocate && capacity > current) {
             try {
@@ -594,7 +594,7 @@ public final class FileVolumes {
                 throw new StorageException(ErrorCode.POOL_NOT_ACTIVE, object, operation, "The directory " + directory
                         + " of pool '" + pool.name() + "' is gone (" + e.errnoName() + "); build and start the pool again.", e);
             }
-            throw FileErrors.native(object, operation, "open the pool directory " + directory, e);
+            throw FileErrors.nativeCall(object, operation, "open the pool directory " + directory, e);
         }
     }
 
@@ -613,7 +613,7 @@ public final class FileVolumes {
             if (e.errno() == Libc.ENOSPC || e.errno() == Libc.EDQUOT) {
                 throw noSpace(object, operation, "create the file for volume '" + name + "'", e);
             }
-            throw FileErrors.native(object, operation, "create " + directory.resolve(name), e);
+            throw FileErrors.nativeCall(object, operation, "create " + directory.resolve(name), e);
         }
     }
 
@@ -634,7 +634,7 @@ public final class FileVolumes {
                 throw new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object, operation,
                         "Volume '" + volume.name() + "' is a directory; " + operation + " works on files.", e);
             }
-            throw FileErrors.native(object, operation, "open " + directory.resolve(volume.name()), e);
+            throw FileErrors.nativeCall(object, operation, "open " + directory.resolve(volume.name()), e);
         }
     }
 
@@ -654,7 +654,7 @@ public final class FileVolumes {
                 libc.fchown(file, (int) permissions.get().owner().orElse(-1), (int) permissions.get().group().orElse(-1));
             }
         } catch (NativeCallException e) {
-            throw FileErrors.native(object, operation, "set the owner and mode of a new file in " + directory, e);
+            throw FileErrors.nativeCall(object, operation, "set the owner and mode of a new file in " + directory, e);
         }
     }
 

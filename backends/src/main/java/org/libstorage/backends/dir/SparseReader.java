@@ -66,7 +66,7 @@ final class SparseReader implements ReadableByteChannel {
             position += n;
             return n;
         } catch (NativeCallException e) {
-            throw FileErrors.native(object, operation, "read at byte " + position, e);
+            throw FileErrors.nativeCall(object, operation, "read at byte " + position, e);
         }
     }
 

@@ -54,7 +54,7 @@ final class SparseWriter implements WritableByteChannel {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation, "Writing " + total + " bytes at byte "
                     + position + " would pass the end of the upload at byte " + limit + ".");
         }
-        MemorySegment bytes = native(MemorySegment.ofBuffer(src));
+        MemorySegment bytes = inNativeMemory(MemorySegment.ofBuffer(src));
         long done = 0;
         try {
             while (done < total) {
@@ -74,7 +74,7 @@ final class SparseWriter implements WritableByteChannel {
                 done += n;
             }
         } catch (NativeCallException e) {
-            throw FileErrors.native(object, operation, "write at byte " + position, e);
+            throw FileErrors.nativeCall(object, operation, "write at byte " + position, e);
         }
         src.position(src.position() + total);
         return total;
@@ -110,7 +110,7 @@ final class SparseWriter implements WritableByteChannel {
     }
 
     /** pwrite wants native memory: heap bytes are staged in one reused native buffer. */
-    private MemorySegment native(MemorySegment bytes) {
+    private MemorySegment inNativeMemory(MemorySegment bytes) {
         if (bytes.isNative()) {
             return bytes;
         }
@@ -145,7 +145,7 @@ final class SparseWriter implements WritableByteChannel {
                 libc.ftruncate(file, position);
             }
         } catch (NativeCallException e) {
-            throw FileErrors.native(object, operation, "finish the upload at byte " + position, e);
+            throw FileErrors.nativeCall(object, operation, "finish the upload at byte " + position, e);
         } finally {
             file.close();
         }

@@ -73,7 +73,7 @@ final class Wipe {
         try {
             libc.fdatasync(file);
         } catch (NativeCallException e) {
-            throw FileErrors.native(object, operation, "flush the wiped volume '" + volume.name() + "'", e);
+            throw FileErrors.nativeCall(object, operation, "flush the wiped volume '" + volume.name() + "'", e);
         }
         progress.progress(size, size);
     }
@@ -89,7 +89,7 @@ final class Wipe {
                 libc.fallocate(file, mode, offset, n);
             } catch (NativeCallException e) {
                 if (e.errno() != Libc.EOPNOTSUPP) {
-                    throw FileErrors.native(object, operation, "zero bytes " + offset + " to " + (offset + n), e);
+                    throw FileErrors.nativeCall(object, operation, "zero bytes " + offset + " to " + (offset + n), e);
                 }
                 if (fullyAllocated && mode != (Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE)) {
                     // No ZERO_RANGE here (tmpfs): punch, then allocate the range again.
@@ -134,7 +134,7 @@ final class Wipe {
                     throw new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object, operation, "The filesystem holding "
                             + volumes.directory() + " cannot punch holes, so it cannot trim; wipe with ZERO instead.", e);
                 }
-                throw FileErrors.native(object, operation, "trim bytes " + offset + " to " + (offset + n), e);
+                throw FileErrors.nativeCall(object, operation, "trim bytes " + offset + " to " + (offset + n), e);
             }
             offset += n;
             progress.progress(offset, size);
@@ -159,7 +159,7 @@ final class Wipe {
                     if (e.errno() == Libc.ENOSPC || e.errno() == Libc.EDQUOT) {
                         throw volumes.noSpace(object, operation, "overwrite the sparse volume with random data", e);
                     }
-                    throw FileErrors.native(object, operation, "write random data at byte " + offset, e);
+                    throw FileErrors.nativeCall(object, operation, "write random data at byte " + offset, e);
                 }
                 progress.progress(offset, size);
             }
@@ -195,7 +195,7 @@ final class Wipe {
             libc.renameAt(dir, temporary, dir, volume.name(), 0);
         } catch (NativeCallException e) {
             volumes.removeAfterFailure(dir, temporary, e);
-            throw FileErrors.native(object, operation, "replace '" + volume.name() + "' with an empty image", e);
+            throw FileErrors.nativeCall(object, operation, "replace '" + volume.name() + "' with an empty image", e);
         } catch (RuntimeException | Error e) {
             volumes.removeAfterFailure(dir, temporary, e);
             throw e;
