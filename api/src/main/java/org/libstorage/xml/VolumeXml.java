@@ -1,17 +1,195 @@
 package org.libstorage.xml;
 
-import org.libstorage.VolumeDefinition;
+import static org.libstorage.xml.XmlValues.invalid;
 
-/** libvirt {@code <volume>} XML. */
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.libstorage.Permissions;
+import org.libstorage.PoolSource;
+import org.libstorage.VolumeDefinition;
+import org.libstorage.VolumeDefinition.BackingStore;
+import org.libstorage.VolumeDefinition.SourceExtents;
+import org.libstorage.VolumeDefinition.Timestamps;
+import org.libstorage.VolumeDefinition.VolumeTarget;
+import org.libstorage.VolumeFormat;
+import org.libstorage.VolumeType;
+
+/**
+ * libvirt {@code <volume>} XML. Sizes are written in bytes ({@code unit='bytes'}), timestamps in
+ * libvirt's {@code seconds.nanoseconds} form, elements in libvirt's order.
+ */
 public final class VolumeXml {
+    /** The qcow2 features libvirt knows in {@code <target><features>}. */
+    private static final List<String> FEATURES = List.of("lazy_refcounts", "extended_l2");
+
     private VolumeXml() {
     }
 
+    /**
+     * Parses a {@code <volume>} document; refuses DTDs and external entities.
+     *
+     * @throws org.libstorage.StorageException {@code INVALID_DEFINITION} naming the element or
+     *         attribute at fault (and its line), or {@code INVALID_ARGUMENT} for an invalid name
+     */
     public static VolumeDefinition parse(String xml) {
-        throw new UnsupportedOperationException("not yet");
+        XmlElement root = SecureXml.parse(xml, "volume XML");
+        if (!root.name().equals("volume") || !root.namespace().isEmpty()) {
+            throw invalid("The volume XML's root element is " + root.where() + ", not <volume>.");
+        }
+        String name = root.child("name").map(XmlElement::trimmedText).filter(s -> !s.isEmpty())
+                .orElseThrow(() -> invalid("The volume XML has no <name> element."));
+        XmlElement capacity = root.child("capacity")
+                .orElseThrow(() -> invalid("The volume XML for '" + name + "' has no <capacity> element."));
+        VolumeDefinition.Builder b = VolumeDefinition.builder(name, XmlValues.size(capacity));
+        root.attribute("type").ifPresent(t -> b.type(volumeType(t, root)));
+        root.child("key").map(XmlElement::trimmedText).filter(s -> !s.isEmpty()).ifPresent(b::key);
+        root.child("allocation").ifPresent(a -> b.allocation(XmlValues.size(a)));
+        root.child("physical").ifPresent(p -> b.physical(XmlValues.size(p)));
+        root.child("source").ifPresent(s -> s.children("device").forEach(d -> b.extents(extents(d))));
+        root.child("target").ifPresent(t -> b.target(target(t)));
+        root.child("backingStore").ifPresent(bs -> b.backingStore(backingStore(bs)));
+        return b.build();
     }
 
     public static String write(VolumeDefinition definition) {
-        throw new UnsupportedOperationException("not yet");
+        XmlWriter out = new XmlWriter();
+        out.start("volume", "type", definition.type().map(VolumeType::xmlName).orElse(null));
+        out.text("name", definition.name());
+        definition.key().ifPresent(k -> out.text("key", k));
+        if (!definition.extents().isEmpty()) {
+            out.start("source");
+            for (SourceExtents device : definition.extents()) {
+                if (device.extents().isEmpty()) {
+                    out.empty("device", "path", device.device().toString());
+                    continue;
+                }
+                out.start("device", "path", device.device().toString());
+                device.extents().forEach(e -> out.empty("extent",
+                        "start", Long.toString(e.start()), "end", Long.toString(e.end())));
+                out.end("device");
+            }
+            out.end("source");
+        }
+        out.text("capacity", Long.toString(definition.capacity()), "unit", "bytes");
+        definition.allocation().ifPresent(a -> out.text("allocation", Long.toString(a), "unit", "bytes"));
+        definition.physical().ifPresent(p -> out.text("physical", Long.toString(p), "unit", "bytes"));
+        writeTarget(out, definition.target());
+        definition.backingStore().ifPresent(bs -> {
+            out.start("backingStore");
+            out.text("path", bs.path().toString());
+            bs.format().ifPresent(f -> out.empty("format", "type", f.name()));
+            bs.permissions().ifPresent(p -> XmlValues.writePermissions(out, p));
+            out.end("backingStore");
+        });
+        out.end("volume");
+        return out.toString();
+    }
+
+    // ---- reading ----
+
+    private static VolumeType volumeType(String name, XmlElement root) {
+        return Arrays.stream(VolumeType.values()).filter(t -> t.xmlName().equals(name)).findFirst()
+                .orElseThrow(() -> invalid("The volume type '" + name + "' of " + root.where() + " is not one of "
+                        + Arrays.stream(VolumeType.values()).map(VolumeType::xmlName)
+                        .collect(Collectors.joining(", ")) + "."));
+    }
+
+    private static SourceExtents extents(XmlElement device) {
+        Path path = PoolXml.path(device, XmlValues.required(device, "path"), "path");
+        List<PoolSource.Extent> extents = new ArrayList<>();
+        device.children("extent").forEach(e -> extents.add(PoolXml.extent(e)));
+        return new SourceExtents(path, extents);
+    }
+
+    private static VolumeTarget target(XmlElement element) {
+        Optional<Path> path = element.child("path").map(p -> PoolXml.path(p, XmlValues.requiredText(p), null));
+        Optional<VolumeFormat> format = element.child("format").map(VolumeXml::format);
+        Optional<Permissions> permissions = element.child("permissions").map(XmlValues::permissions);
+        Optional<Timestamps> timestamps = element.child("timestamps").map(t -> new Timestamps(
+                time(t, "atime"), time(t, "mtime"), time(t, "ctime"), time(t, "btime")));
+        element.child("encryption").ifPresent(e -> {
+            // Dropping it would create a plain volume where an encrypted one was asked for.
+            throw invalid("The element " + e.where() + " asks for an encrypted volume, which this library does"
+                    + " not create; remove it to create a plain volume.");
+        });
+        Optional<String> compat = element.child("compat").map(c -> {
+            String value = c.trimmedText();
+            if (!value.matches("[0-9]+\\.[0-9]+")) {
+                throw invalid("The compat level '" + value + "' in " + c.where() + " is not of the form 1.1.");
+            }
+            return value;
+        });
+        boolean nocow = element.child("nocow").isPresent();
+        List<String> features = new ArrayList<>();
+        element.child("features").ifPresent(f -> f.children().forEach(feature -> {
+            if (!feature.namespace().isEmpty() || !FEATURES.contains(feature.name())) {
+                throw invalid("The feature " + feature.where() + " is not one of "
+                        + String.join(", ", FEATURES) + ".");
+            }
+            features.add(feature.name());
+        }));
+        if (!features.isEmpty() && compat.isEmpty()) {
+            // As libvirt does: features imply qcow2 compat 1.1, the first level that has them.
+            compat = Optional.of("1.1");
+        }
+        return new VolumeTarget(path, format, permissions, timestamps, compat, nocow, features);
+    }
+
+    private static VolumeFormat format(XmlElement element) {
+        String type = XmlValues.required(element, "type").strip();
+        if (type.isEmpty()) {
+            throw invalid("The element " + element.where() + " has an empty 'type' attribute.");
+        }
+        return new VolumeFormat(type);
+    }
+
+    private static Optional<Instant> time(XmlElement timestamps, String name) {
+        return timestamps.child(name).map(XmlValues::timestamp);
+    }
+
+    private static BackingStore backingStore(XmlElement element) {
+        XmlElement pathElement = element.child("path").orElseThrow(() ->
+                invalid("The element " + element.where() + " lacks its <path>."));
+        Path path = PoolXml.path(pathElement, XmlValues.requiredText(pathElement), null);
+        return new BackingStore(path, element.child("format").map(VolumeXml::format),
+                element.child("permissions").map(XmlValues::permissions));
+    }
+
+    // ---- writing ----
+
+    private static void writeTarget(XmlWriter out, VolumeTarget target) {
+        if (target.equals(VolumeTarget.EMPTY)) {
+            return;
+        }
+        out.start("target");
+        target.path().ifPresent(p -> out.text("path", p.toString()));
+        target.format().ifPresent(f -> out.empty("format", "type", f.name()));
+        target.permissions().ifPresent(p -> XmlValues.writePermissions(out, p));
+        target.timestamps().ifPresent(t -> {
+            if (t.atime().isEmpty() && t.mtime().isEmpty() && t.ctime().isEmpty() && t.btime().isEmpty()) {
+                return;
+            }
+            out.start("timestamps");
+            t.atime().ifPresent(i -> out.text("atime", XmlValues.timestamp(i, "atime")));
+            t.mtime().ifPresent(i -> out.text("mtime", XmlValues.timestamp(i, "mtime")));
+            t.ctime().ifPresent(i -> out.text("ctime", XmlValues.timestamp(i, "ctime")));
+            t.btime().ifPresent(i -> out.text("btime", XmlValues.timestamp(i, "btime")));
+            out.end("timestamps");
+        });
+        target.compat().ifPresent(c -> out.text("compat", c));
+        if (target.nocow()) {
+            out.empty("nocow");
+        }
+        if (!target.features().isEmpty()) {
+            out.start("features");
+            target.features().forEach(out::empty);
+            out.end("features");
+        }
+        out.end("target");
     }
 }

@@ -1,0 +1,99 @@
+package org.libstorage.nativelib;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Integration: attaches real loop devices (root only; required under CI=true). */
+class LoopDevicesTest {
+    private static final long MIB = 1L << 20;
+    private final Libc libc = Libc.instance();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void attachWithPartitionScanShowsTheDeviceAndItsPartitionsThenDetaches() throws Exception {
+        Integration.require(Integration.isRoot() && Files.exists(Path.of("/dev/loop-control")),
+                "root and /dev/loop-control to attach loop devices");
+        Integration.require(Integration.hasCommand("sfdisk"), "sfdisk (Debian fdisk) to label the test image");
+        Path image = dir.resolve("disk.img");
+        try (Fd fd = libc.open(image, Libc.O_RDWR | Libc.O_CREAT, 0600)) {
+            libc.ftruncate(fd, 32 * MIB);
+        }
+        Integration.run("sh", "-c", "printf 'label: gpt\\nstart=2048, size=16384, name=first\\n' | sfdisk -q " + image);
+
+        Path device;
+        try (LoopDevice loop = LoopDevices.attach(image, false)) {
+            device = loop.path();
+            assertTrue(Files.exists(device), device + " exists");
+            try (Fd fd = libc.open(device, Libc.O_RDONLY, 0)) {
+                assertEquals(32 * MIB, libc.blockDeviceSize(fd));
+                assertEquals(512, libc.logicalSectorSize(fd));
+            }
+            assertTrue(libc.statx(device, true).isBlockDevice());
+            // Kernels built without GPT parsing (as on the CI machine) create no partition nodes.
+            if (Files.exists(loop.partition(1))) {
+                try (Fd part = libc.open(loop.partition(1), Libc.O_RDONLY, 0)) {
+                    assertEquals(16384 * 512L, libc.blockDeviceSize(part));
+                }
+            }
+
+            LoopInfo info = LoopDevices.info(device).orElseThrow();
+            assertEquals(loop.number(), info.number());
+            assertEquals(image.toAbsolutePath(), info.backingFile());
+            assertTrue(info.partitionScan());
+            assertFalse(info.readOnly());
+            assertEquals(libc.statx(image, true).inode(), info.backingInode());
+        }
+        assertTrue(LoopDevices.info(device).isEmpty(), device + " is free again after close");
+        assertFalse(Files.exists(Path.of(device + "p1")), "no partition node is left behind");
+    }
+
+    @Test
+    void aByteRangeAttachReachesOnePartition() throws Exception {
+        Integration.require(Integration.isRoot() && Files.exists(Path.of("/dev/loop-control")),
+                "root and /dev/loop-control to attach loop devices");
+        Path image = dir.resolve("range.img");
+        try (Fd fd = libc.open(image, Libc.O_RDWR | Libc.O_CREAT, 0600)) {
+            libc.ftruncate(fd, 8 * MIB);
+        }
+        try (LoopDevice loop = LoopDevices.attach(image, MIB, 2 * MIB, false)) {
+            LoopInfo info = LoopDevices.info(loop.path()).orElseThrow();
+            assertEquals(MIB, info.offset());
+            assertEquals(2 * MIB, info.sizeLimit());
+            try (Fd fd = libc.open(loop.path(), Libc.O_RDWR, 0)) {
+                assertEquals(2 * MIB, libc.blockDeviceSize(fd));
+                libc.pwrite(fd, java.nio.ByteBuffer.wrap("inside".getBytes()), 0);
+                libc.fsync(fd);
+            }
+        }
+        try (Fd fd = libc.open(image, Libc.O_RDONLY, 0)) {
+            java.nio.ByteBuffer back = java.nio.ByteBuffer.allocate(6);
+            libc.pread(fd, back, MIB);
+            assertEquals("inside", new String(back.array()), "the write landed at the range's offset");
+        }
+    }
+
+    @Test
+    void aReadOnlyAttachGivesAReadOnlyDevice() throws Exception {
+        Integration.require(Integration.isRoot() && Files.exists(Path.of("/dev/loop-control")),
+                "root and /dev/loop-control to attach loop devices");
+        Path image = dir.resolve("ro.img");
+        try (Fd fd = libc.open(image, Libc.O_RDWR | Libc.O_CREAT, 0600)) {
+            libc.ftruncate(fd, 4 * MIB);
+        }
+        try (LoopDevice loop = LoopDevices.attach(image, true)) {
+            assertTrue(LoopDevices.info(loop.path()).orElseThrow().readOnly());
+            try (Fd fd = libc.open(loop.path(), Libc.O_RDONLY, 0)) {
+                assertTrue(libc.blockDeviceReadOnly(fd));
+            }
+        }
+    }
+}
