@@ -15,7 +15,6 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.libstorage.BackendStatus;
 import org.libstorage.HostDevice;
-import org.libstorage.PoolDefinition;
 import org.libstorage.PoolSource;
 import org.libstorage.PoolType;
 import org.libstorage.xml.PoolXml;
@@ -202,11 +201,7 @@ final class HostVerbs {
             }
             PoolSource.Builder builder = null;
             if (specFile != null) {
-                // The spec is a lone <source>; PoolXml reads it inside a pool of the same type.
-                String spec = readInput(specFile).replaceFirst("^\\s*<\\?xml[^>]*\\?>", "");
-                PoolDefinition wrapped = PoolXml.parse("<pool type='" + type.xmlName() + "'><name>find-pool-sources</name>"
-                        + spec + "</pool>");
-                builder = wrapped.source().toBuilder();
+                builder = SourceSpec.read(readInput(specFile), specFile);
             }
             if (host != null) {
                 builder = builder != null ? builder : PoolSource.builder();

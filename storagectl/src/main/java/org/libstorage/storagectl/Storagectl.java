@@ -29,7 +29,6 @@ import picocli.CommandLine.Spec;
  * {@code @ParentCommand}.
  */
 @Command(name = "storagectl",
-        mixinStandardHelpOptions = true,
         versionProvider = Storagectl.Version.class,
         usageHelpAutoWidth = true,
         sortOptions = false,
@@ -67,6 +66,12 @@ final class Storagectl implements Runnable {
             description = "Print the stack trace and causes of an error.")
     boolean debug;
 
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
+    boolean help;
+
+    @Option(names = {"-V", "--version"}, versionHelp = true, description = "Print the version.")
+    boolean version;
+
     @Spec
     CommandSpec spec;
 
@@ -92,6 +97,16 @@ final class Storagectl implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // Every verb takes --help ("storagectl help VERB" works too); the help verb has its own.
+        cl.getSubcommands().forEach((name, sub) -> {
+            CommandSpec verb = sub.getCommandSpec();
+            if (!(verb.userObject() instanceof CommandLine.HelpCommand) && verb.findOption("--help") == null) {
+                verb.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+                        .description("Show this help.").build());
+            }
+        });
+        // "vol-resize VOL -1G --delta --shrink" shrinks by 1 GiB, as in virsh: -1G is a value, not an option.
+        cl.getSubcommands().get("vol-resize").setUnmatchedOptionsArePositionalParams(true);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> root.report(e));
         cl.setParameterExceptionHandler((e, args) -> {
             CommandLine failed = e.getCommandLine();

@@ -30,11 +30,11 @@ final class Table {
             }
         }
         String heading = line(headings, widths);
+        List<String> lines = rows.stream().map(row -> line(row, widths)).toList();
+        int longest = Math.max(heading.length(), lines.stream().mapToInt(String::length).max().orElse(0));
         out.println(heading);
-        out.println("-".repeat(heading.length() + 1));
-        for (List<String> row : rows) {
-            out.println(line(row, widths));
-        }
+        out.println("-".repeat(longest + 1));
+        lines.forEach(out::println);
         out.flush();
     }
 
@@ -46,6 +46,6 @@ final class Table {
                 line.append(" ".repeat(widths[c] - cells.get(c).length() + 2));
             }
         }
-        return line.toString();
+        return line.toString().stripTrailing();
     }
 }

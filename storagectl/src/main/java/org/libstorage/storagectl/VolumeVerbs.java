@@ -416,7 +416,11 @@ final class VolumeVerbs {
                         }
                         buffer.flip();
                         while (buffer.hasRemaining()) {
-                            target.write(buffer);
+                            if (target.write(buffer) == 0) {
+                                throw new StorageException(ErrorCode.NO_SPACE, "volume '" + v.name() + "'", "vol-upload",
+                                        "Volume '" + v.name() + "' took no more data after " + (done + buffer.position())
+                                                + " bytes of " + file + "; it ends there.");
+                            }
                         }
                         done += n;
                         bar.progress(done, total);
