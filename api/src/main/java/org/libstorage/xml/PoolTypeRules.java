@@ -22,7 +22,8 @@ record PoolTypeRules(PoolType type, Set<Part> allowed, Set<Part> required, Targe
         HOST("<host>"), DEVICE("<device>"), DEVICES("more than one <device>"), DIR("<dir>"), ADAPTER("<adapter>"),
         NAME("<name>"), FORMAT("<format>"), AUTH("<auth>"), VENDOR("<vendor>/<product>"),
         INITIATOR("<initiator>"), PROTOCOL("<protocol>"),
-        COW("<features><cow>"), MOUNT_OPTS("<fs:mount_opts>"), CONFIG_OPTS("<rbd:config_opts>");
+        COW("<features><cow>"), MOUNT_OPTS("<fs:mount_opts>"), CONFIG_OPTS("<rbd:config_opts>"),
+        REFRESH("<refresh>");
 
         private final String element;
 
@@ -61,7 +62,7 @@ record PoolTypeRules(PoolType type, Set<Part> allowed, Set<Part> required, Targe
             case SCSI -> rules(type, parts(Part.ADAPTER, Part.VENDOR), parts(Part.ADAPTER), Target.PATH_REQUIRED,
                     List.of());
             case MPATH -> rules(type, parts(), parts(), Target.PATH_REQUIRED, List.of());
-            case RBD -> rules(type, parts(Part.NAME, Part.HOST, Part.AUTH, Part.CONFIG_OPTS),
+            case RBD -> rules(type, parts(Part.NAME, Part.HOST, Part.AUTH, Part.CONFIG_OPTS, Part.REFRESH),
                     parts(Part.NAME, Part.HOST), Target.NONE, List.of());
             case SHEEPDOG -> rules(type, parts(Part.HOST, Part.NAME), parts(Part.HOST, Part.NAME), Target.NONE,
                     List.of());
@@ -100,7 +101,7 @@ record PoolTypeRules(PoolType type, Set<Part> allowed, Set<Part> required, Targe
         }
         if (type == PoolType.ISCSI_DIRECT && s.devices().stream()
                 .anyMatch(d -> !d.freeExtents().isEmpty() || d.partSeparator().isPresent())) {
-            throw invalid("An 'iscsi-direct' pool's <device> names a target IQN and has no extents or part_separator.");
+            throw invalid("The <device> of a pool of type 'iscsi-direct' names a target IQN and has no extents or part_separator.");
         }
         present(Part.DIR, s.dir().isPresent());
         present(Part.ADAPTER, s.adapter().isPresent());
@@ -113,21 +114,22 @@ record PoolTypeRules(PoolType type, Set<Part> allowed, Set<Part> required, Targe
         present(Part.COW, definition.copyOnWrite().isPresent());
         present(Part.MOUNT_OPTS, !definition.mountOptions().isEmpty());
         present(Part.CONFIG_OPTS, !definition.configOptions().isEmpty());
+        present(Part.REFRESH, definition.refreshAllocation().isPresent());
 
         s.format().ifPresent(f -> {
             if (!formats.contains(f)) {
-                throw invalid("The source format '" + f + "' is not valid for a '" + type + "' pool; use one of "
+                throw invalid("The source format '" + f + "' is not valid for a pool of type '" + type + "'; use one of "
                         + String.join(", ", formats) + ".");
             }
         });
         s.adapter().ifPresent(PoolTypeRules::checkAdapter);
         switch (target) {
             case NONE -> definition.target().ifPresent(t -> {
-                throw invalid("A '" + type + "' pool has no <target>; its volumes are reached over the network.");
+                throw invalid(aPool() + " has no <target>; its volumes are reached over the network.");
             });
             case PATH_REQUIRED -> {
                 if (definition.targetPath().isEmpty()) {
-                    throw invalid("A '" + type + "' pool needs a <target><path>.");
+                    throw invalid(aPool() + " needs a <target><path>.");
                 }
             }
             case OPTIONAL -> {
@@ -140,12 +142,16 @@ record PoolTypeRules(PoolType type, Set<Part> allowed, Set<Part> required, Targe
         });
     }
 
+    private String aPool() {
+        return "A pool of type '" + type + "'";
+    }
+
     private void present(Part part, boolean present) {
         if (present && !allowed.contains(part)) {
-            throw invalid("A '" + type + "' pool cannot have " + part.element + " in its definition.");
+            throw invalid(aPool() + " cannot have " + part.element + " in its definition.");
         }
         if (!present && required.contains(part)) {
-            throw invalid("A '" + type + "' pool needs " + (part == Part.NAME ? "a source <name>" : part.element)
+            throw invalid(aPool() + " needs " + (part == Part.NAME ? "a source <name>" : part.element)
                     + " in its <source>.");
         }
     }

@@ -5,6 +5,7 @@ import static org.libstorage.xml.XmlValues.invalid;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -78,6 +79,11 @@ public final class PoolXml {
                     target.flatMap(PoolTarget::permissions)));
         }
         target.ifPresent(builder::target);
+        root.child("refresh").flatMap(r -> r.child("volume")).ifPresent(v -> v.attribute("allocation").ifPresent(a ->
+                builder.refreshAllocation(Arrays.stream(PoolDefinition.RefreshAllocation.values())
+                        .filter(r -> r.xmlName().equals(a)).findFirst()
+                        .orElseThrow(() -> invalid("The attribute allocation='" + a + "' of " + v.where()
+                                + " is neither 'default' nor 'capacity'.")))));
         root.child(FS_NAMESPACE, "mount_opts").ifPresent(opts -> opts.children().stream()
                 .filter(o -> o.namespace().equals(FS_NAMESPACE) && o.name().equals("option"))
                 .forEach(o -> builder.mountOption(XmlValues.required(o, "name"))));
@@ -126,6 +132,9 @@ public final class PoolXml {
             t.permissions().ifPresent(p -> XmlValues.writePermissions(out, p));
             out.end("target");
         });
+        definition.refreshAllocation().ifPresent(r -> out.start("refresh")
+                .empty("volume", "allocation", r.xmlName())
+                .end("refresh"));
         if (!definition.mountOptions().isEmpty()) {
             out.start("fs:mount_opts");
             definition.mountOptions().forEach(o -> out.empty("fs:option", "name", o));

@@ -8,11 +8,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.stream.Collectors;
 import org.libstorage.Permissions;
 import org.libstorage.PoolSource;
 import org.libstorage.VolumeDefinition;
 import org.libstorage.VolumeDefinition.BackingStore;
+import org.libstorage.VolumeDefinition.Encryption;
 import org.libstorage.VolumeDefinition.SourceExtents;
 import org.libstorage.VolumeDefinition.Timestamps;
 import org.libstorage.VolumeDefinition.VolumeTarget;
@@ -26,6 +28,7 @@ import org.libstorage.VolumeType;
 public final class VolumeXml {
     /** The qcow2 features libvirt knows in {@code <target><features>}. */
     private static final List<String> FEATURES = List.of("lazy_refcounts", "extended_l2");
+    private static final List<String> ENCRYPTION_FORMATS = List.of("default", "qcow", "luks", "luks2");
 
     private VolumeXml() {
     }
@@ -112,11 +115,16 @@ public final class VolumeXml {
         Optional<Permissions> permissions = element.child("permissions").map(XmlValues::permissions);
         Optional<Timestamps> timestamps = element.child("timestamps").map(t -> new Timestamps(
                 time(t, "atime"), time(t, "mtime"), time(t, "ctime"), time(t, "btime")));
-        element.child("encryption").ifPresent(e -> {
-            // Dropping it would create a plain volume where an encrypted one was asked for.
-            throw invalid("The element " + e.where() + " asks for an encrypted volume, which this library does"
-                    + " not create; remove it to create a plain volume.");
-        });
+        Optional<Encryption> encryption = element.child("encryption").map(VolumeXml::encryption);
+        OptionalLong clusterSize = OptionalLong.empty();
+        Optional<XmlElement> cluster = element.child("clusterSize");
+        if (cluster.isPresent()) {
+            long size = XmlValues.size(cluster.get());
+            if (size == 0) {
+                throw invalid("The cluster size in " + cluster.get().where() + " is zero.");
+            }
+            clusterSize = OptionalLong.of(size);
+        }
         Optional<String> compat = element.child("compat").map(c -> {
             String value = c.trimmedText();
             if (!value.matches("[0-9]+\\.[0-9]+")) {
@@ -137,7 +145,63 @@ public final class VolumeXml {
             // As libvirt does: features imply qcow2 compat 1.1, the first level that has them.
             compat = Optional.of("1.1");
         }
-        return new VolumeTarget(path, format, permissions, timestamps, compat, nocow, features);
+        return new VolumeTarget(path, format, permissions, timestamps, compat, nocow, features, encryption,
+                clusterSize);
+    }
+
+    private static Encryption encryption(XmlElement element) {
+        String format = XmlValues.required(element, "format");
+        if (!ENCRYPTION_FORMATS.contains(format)) {
+            throw invalid("The encryption format '" + format + "' of " + element.where() + " is not one of "
+                    + String.join(", ", ENCRYPTION_FORMATS) + ".");
+        }
+        Optional<String> engine = element.attribute("engine");
+        engine.ifPresent(e -> {
+            if (!e.equals("qemu") && !e.equals("librbd")) {
+                throw invalid("The encryption engine '" + e + "' of " + element.where()
+                        + " is neither 'qemu' nor 'librbd'.");
+            }
+        });
+        Optional<PoolSource.SecretRef> secret = element.child("secret").map(s -> {
+            String type = s.attribute("type").orElse("passphrase");
+            if (!type.equals("passphrase")) {
+                throw invalid("The secret type '" + type + "' of " + s.where() + " is not 'passphrase'.");
+            }
+            boolean hasUsage = s.attribute("usage").isPresent();
+            if (hasUsage == s.attribute("uuid").isPresent()) {
+                throw invalid("The element " + s.where() + " needs exactly one of the attributes 'usage' and 'uuid'.");
+            }
+            return hasUsage ? PoolSource.SecretRef.ofUsage(s.attribute("usage").get())
+                    : PoolSource.SecretRef.ofUuid(XmlValues.uuidAttribute(s, "uuid"));
+        });
+        Optional<Encryption.Cipher> cipher = element.child("cipher").map(c -> {
+            String size = XmlValues.required(c, "size").strip();
+            if (!size.matches("[0-9]{1,9}") || Integer.parseInt(size) == 0) {
+                throw invalid("The cipher size '" + size + "' of " + c.where() + " is not a positive number of bits.");
+            }
+            return new Encryption.Cipher(XmlValues.required(c, "name"), Integer.parseInt(size),
+                    c.attribute("mode"), c.attribute("hash"));
+        });
+        Optional<Encryption.IvGenerator> ivgen = element.child("ivgen").map(i ->
+                new Encryption.IvGenerator(XmlValues.required(i, "name"), i.attribute("hash")));
+        Encryption encryption = new Encryption(format, engine, secret, cipher, ivgen);
+        checkEncryption(encryption);
+        return encryption;
+    }
+
+    /** What storagecommon.rng demands of an encryption element, so what we write libvirt reads. */
+    private static void checkEncryption(Encryption encryption) {
+        if (encryption.cipher().isPresent() != encryption.ivGenerator().isPresent()) {
+            throw invalid("An <encryption> needs both <cipher> and <ivgen>, or neither.");
+        }
+        if (encryption.cipher().isPresent() && encryption.secret().isEmpty()) {
+            throw invalid("An <encryption> with a <cipher> needs a <secret type='passphrase'> as well.");
+        }
+        encryption.cipher().ifPresent(c -> {
+            if (c.mode().isPresent() != c.hash().isPresent()) {
+                throw invalid("The <cipher> '" + c.name() + "' needs both 'mode' and 'hash', or neither.");
+            }
+        });
     }
 
     private static VolumeFormat format(XmlElement element) {
@@ -162,6 +226,27 @@ public final class VolumeXml {
 
     // ---- writing ----
 
+    private static void writeEncryption(XmlWriter out, Encryption e) {
+        checkEncryption(e);
+        if (!ENCRYPTION_FORMATS.contains(e.format())) {
+            throw invalid("The encryption format '" + e.format() + "' is not one of "
+                    + String.join(", ", ENCRYPTION_FORMATS) + ".");
+        }
+        String[] attributes = {"format", e.format(), "engine", e.engine().orElse(null)};
+        if (e.secret().isEmpty()) {
+            out.empty("encryption", attributes);
+            return;
+        }
+        out.start("encryption", attributes);
+        PoolSource.SecretRef secret = e.secret().get();
+        out.empty("secret", "type", "passphrase", "usage", secret.usage().orElse(null),
+                "uuid", secret.uuid().map(Object::toString).orElse(null));
+        e.cipher().ifPresent(c -> out.empty("cipher", "name", c.name(), "size", Integer.toString(c.size()),
+                "mode", c.mode().orElse(null), "hash", c.hash().orElse(null)));
+        e.ivGenerator().ifPresent(i -> out.empty("ivgen", "name", i.name(), "hash", i.hash().orElse(null)));
+        out.end("encryption");
+    }
+
     private static void writeTarget(XmlWriter out, VolumeTarget target) {
         if (target.equals(VolumeTarget.EMPTY)) {
             return;
@@ -181,11 +266,18 @@ public final class VolumeXml {
             t.btime().ifPresent(i -> out.text("btime", XmlValues.timestamp(i, "btime")));
             out.end("timestamps");
         });
+        target.encryption().ifPresent(e -> writeEncryption(out, e));
         target.compat().ifPresent(c -> out.text("compat", c));
+        target.clusterSize().ifPresent(c -> out.text("clusterSize", Long.toString(c), "unit", "B"));
         if (target.nocow()) {
             out.empty("nocow");
         }
         if (!target.features().isEmpty()) {
+            target.features().forEach(f -> {
+                if (!FEATURES.contains(f)) {
+                    throw invalid("The volume feature '" + f + "' is not one of " + String.join(", ", FEATURES) + ".");
+                }
+            });
             out.start("features");
             target.features().forEach(out::empty);
             out.end("features");

@@ -333,6 +333,64 @@ class PoolXmlExamplesTest {
                           </rbd:config_opts>
                         </pool>
                         """),
+                example("rbd refreshing allocation as capacity", """
+                        <pool type='rbd'>
+                          <name>ceph</name>
+                          <uuid>47c1faee-0207-e741-f5ae-d9b019b98fe2</uuid>
+                          <source>
+                            <name>rbd</name>
+                            <host name='localhost' port='6789'/>
+                            <host name='localhost' port='6790'/>
+                            <auth username='admin' type='ceph'>
+                              <secret uuid='2ec115d7-3a88-3ceb-bc12-0ac909a6fd87'/>
+                            </auth>
+                          </source>
+                          <refresh>
+                            <volume allocation='capacity'/>
+                          </refresh>
+                        </pool>
+                        """),
+                example("rbd with an IPv6 monitor", """
+                        <pool type='rbd'>
+                          <name>ceph6</name>
+                          <source>
+                            <name>rbd</name>
+                            <host name='2205::192:168:205:141' port='6789'/>
+                            <host name='2001:db8::1'/>
+                          </source>
+                        </pool>
+                        """),
+                example("dir with untidy path and label", """
+                        <pool type='dir'>
+                          <name>virtimages</name>
+                          <capacity>0</capacity>
+                          <source>
+                          </source>
+                          <target>
+                            <path>///var/////lib/images/&lt;odd&gt;//</path>
+                            <permissions>
+                              <mode>0700</mode>
+                              <owner>-1</owner>
+                              <group>-1</group>
+                              <label>some_label_t</label>
+                            </permissions>
+                          </target>
+                        </pool>
+                        """),
+                example("disk with vendor inside format", """
+                        <pool type='disk'>
+                          <name>vendored</name>
+                          <source>
+                            <device path='/dev/sdb'/>
+                            <format type='dos'>
+                              <vendor name='ACME'/>
+                            </format>
+                          </source>
+                          <target>
+                            <path>/dev</path>
+                          </target>
+                        </pool>
+                        """),
                 example("sheepdog", """
                         <pool type="sheepdog">
                           <name>mysheeppool</name>
