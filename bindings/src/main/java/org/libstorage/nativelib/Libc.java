@@ -250,6 +250,14 @@ public final class Libc {
         }
     }
 
+    /** {@code statx(2)} of {@code name} inside an open directory, so the directory cannot be swapped underneath. */
+    public Stat statxAt(Fd dir, String name, boolean followSymlinks) {
+        Objects.requireNonNull(name, "name");
+        try (Arena arena = Arena.ofConfined()) {
+            return statx(arena, dir.value(), cString(arena, name), followSymlinks ? 0 : AT_SYMLINK_NOFOLLOW);
+        }
+    }
+
     private Stat statx(Arena arena, int dirFd, MemorySegment cPath, int flags) {
         MemorySegment err = captureSegment(arena);
         MemorySegment buf = arena.allocate(statx.layout());
