@@ -2,7 +2,6 @@ package org.libstorage.nativelib;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -136,19 +135,17 @@ public final class Lvm2cmd {
      * touching the generated bindings, so a missing library never surfaces as a linkage error).
      */
     public static Optional<String> unavailableReason() {
-        return Probe.REASON;
+        return Probe.LIBRARY.unavailableReason();
     }
 
     /**
      * The process's one liblvm2cmd instance, created on first use.
      *
-     * @throws NativeCallException when the library is missing or {@code lvm2_init_threaded} fails
+     * @throws LibraryUnavailableException when the library is missing
+     * @throws NativeCallException when {@code lvm2_init_threaded} fails
      */
     public static Lvm2cmd shared() {
-        Optional<String> reason = unavailableReason();
-        if (reason.isPresent()) {
-            throw new NativeCallException(SONAME, "dlopen", 0, "", reason.get());
-        }
+        Probe.LIBRARY.requireAvailable();
         return Shared.INSTANCE.orElseThrow(() ->
                 new NativeCallException(SONAME, "lvm2_init_threaded", 0, "", "LVM could not initialise its command context"));
     }
@@ -312,17 +309,7 @@ public final class Lvm2cmd {
 
     /** Loads the library once, lazily, so that class loading alone never touches native code. */
     private static final class Probe {
-        static final Optional<String> REASON = probe();
-
-        private static Optional<String> probe() {
-            try {
-                SymbolLookup.libraryLookup(SONAME, Arena.global());
-                return Optional.empty();
-            } catch (IllegalArgumentException | UnsatisfiedLinkError e) {
-                return Optional.of("the library " + SONAME + " cannot be loaded (install the Debian package "
-                        + DEBIAN_PACKAGE + ")");
-            }
-        }
+        static final NativeLibrary LIBRARY = NativeLibrary.probe("liblvm2cmd", SONAME, DEBIAN_PACKAGE);
     }
 
     /**

@@ -6,3 +6,5 @@
  */
 #include <sys/stat.h>
 #include <lvm2cmd.h>
+/* (The folder is named liblvm2cmd, not lvm2cmd, so this wrapper's name cannot shadow
+ * <lvm2cmd.h>: regenerate runs jextract from inside the folder.) */
