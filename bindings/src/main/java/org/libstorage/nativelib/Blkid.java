@@ -67,8 +67,7 @@ public final class Blkid {
                         blkid_h.C_POINTER);
             } catch (RuntimeException | LinkageError e) {
                 // An older libblkid lacking one of the symbols: report it unavailable, never fail hard.
-                probed = NativeLibrary.probe(library.name(), library.soname() + " (missing symbols: " + e + ")",
-                        library.debianPackage());
+                probed = NativeLibrary.unusable(library, "it lacks a function libstorage needs: " + e);
             }
         }
         this.library = probed;

@@ -19,6 +19,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 
+import org.libstorage.bindings.libc.blkpg_ioctl_arg;
+import org.libstorage.bindings.libc.blkpg_partition;
 import org.libstorage.bindings.libc.libc_h;
 import org.libstorage.bindings.libc.statvfs;
 import org.libstorage.bindings.libc.statx;
@@ -247,6 +249,14 @@ public final class Libc {
         Objects.requireNonNull(path, "path");
         try (Arena arena = Arena.ofConfined()) {
             return statx(arena, AT_FDCWD, cString(arena, path.toString()), followSymlinks ? 0 : AT_SYMLINK_NOFOLLOW);
+        }
+    }
+
+    /** {@code statx(2)} of {@code name} inside an open directory, so the directory cannot be swapped underneath. */
+    public Stat statxAt(Fd dir, String name, boolean followSymlinks) {
+        Objects.requireNonNull(name, "name");
+        try (Arena arena = Arena.ofConfined()) {
+            return statx(arena, dir.value(), cString(arena, name), followSymlinks ? 0 : AT_SYMLINK_NOFOLLOW);
         }
     }
 
@@ -553,6 +563,43 @@ public final class Libc {
     /** Asks the kernel to re-read a block device's partition table ({@code BLKRRPART}). */
     public void rereadPartitions(Fd fd) {
         ioctlWithValue("ioctl(BLKRRPART)", fd, libc_h.BLKRRPART(), 0);
+    }
+
+    /**
+     * Tells the kernel about one partition of a whole disk ({@code BLKPG_ADD_PARTITION}), so
+     * its device node appears. Unlike {@link #rereadPartitions} this needs no partition-table
+     * parser in the kernel and works while other partitions are in use. {@code EBUSY} means
+     * the number is taken or the range overlaps an existing partition.
+     */
+    public void addPartition(Fd disk, int number, long startBytes, long lengthBytes) {
+        blkpg("ioctl(BLKPG_ADD_PARTITION)", disk, libc_h.BLKPG_ADD_PARTITION(), number, startBytes, lengthBytes);
+    }
+
+    /** Changes a partition's length as the kernel sees it ({@code BLKPG_RESIZE_PARTITION}); its start stays. */
+    public void resizePartition(Fd disk, int number, long startBytes, long lengthBytes) {
+        blkpg("ioctl(BLKPG_RESIZE_PARTITION)", disk, libc_h.BLKPG_RESIZE_PARTITION(), number, startBytes, lengthBytes);
+    }
+
+    /** Removes a partition's device node ({@code BLKPG_DEL_PARTITION}); {@code EBUSY} while it is in use. */
+    public void deletePartition(Fd disk, int number) {
+        blkpg("ioctl(BLKPG_DEL_PARTITION)", disk, libc_h.BLKPG_DEL_PARTITION(), number, 0, 0);
+    }
+
+    private void blkpg(String function, Fd disk, int operation, int number, long start, long length) {
+        if (number < 1) {
+            throw new IllegalArgumentException("partition numbers start at 1, not " + number);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment partition = arena.allocate(blkpg_partition.layout());
+            blkpg_partition.start(partition, start);
+            blkpg_partition.length(partition, length);
+            blkpg_partition.pno(partition, number);
+            MemorySegment argument = arena.allocate(blkpg_ioctl_arg.layout());
+            blkpg_ioctl_arg.op(argument, operation);
+            blkpg_ioctl_arg.datalen(argument, (int) blkpg_partition.layout().byteSize());
+            blkpg_ioctl_arg.data(argument, partition);
+            ioctlWithPointer(arena, function, disk, libc_h.BLKPG(), argument);
+        }
     }
 
     private void blockRange(String function, Fd fd, long request, long offset, long length) {

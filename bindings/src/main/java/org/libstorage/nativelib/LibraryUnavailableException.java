@@ -14,8 +14,9 @@ public final class LibraryUnavailableException extends RuntimeException {
     private final String debianPackage;
 
     public LibraryUnavailableException(String library, String soname, String debianPackage, String reason) {
-        super(library + " (" + soname + ") cannot be loaded; install the Debian package " + debianPackage
-                + (reason == null || reason.isBlank() ? "" : " (" + reason + ")"));
+        super(library + " (" + soname + ") is not available"
+                + (reason == null || reason.isBlank() ? "" : ": " + reason)
+                + "; install the Debian package " + debianPackage);
         this.library = Objects.requireNonNull(library, "library");
         this.soname = Objects.requireNonNull(soname, "soname");
         this.debianPackage = Objects.requireNonNull(debianPackage, "debianPackage");

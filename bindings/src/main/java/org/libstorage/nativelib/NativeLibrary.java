@@ -48,6 +48,11 @@ public final class NativeLibrary {
         }
     }
 
+    /** A library that loaded but cannot be used (an old version lacking a symbol, say). */
+    static NativeLibrary unusable(NativeLibrary loaded, String reason) {
+        return new NativeLibrary(loaded.name, loaded.soname, loaded.debianPackage, null, reason);
+    }
+
     public String name() {
         return name;
     }

@@ -199,6 +199,7 @@ class LibcTest {
         try (Fd d = libc.open(dir, Libc.O_RDONLY | Libc.O_DIRECTORY, 0)) {
             libc.mkdirAt(d, "sub", 0750);
             assertTrue(libc.statx(dir.resolve("sub"), false).isDirectory());
+            assertEquals(0750, libc.statxAt(d, "sub", false).permissions());
             try (Fd f = libc.openAt(d, "a", Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL, 0600)) {
                 libc.fchmod(f, 0604);
                 assertEquals(0604, libc.statx(f).permissions());

@@ -21,6 +21,8 @@ class NativeLibraryTest {
         assertEquals("libnotthere", e.library());
         assertEquals("libnotthere.so.9", e.soname());
         assertEquals("libnotthere9", e.debianPackage());
+        assertTrue(e.getMessage().startsWith("libnotthere (libnotthere.so.9) is not available: ")
+                && e.getMessage().endsWith("; install the Debian package libnotthere9"), e.getMessage());
     }
 
     @Test
