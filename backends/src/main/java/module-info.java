@@ -3,4 +3,6 @@ module org.libstorage.backends {
     requires org.libstorage.api;
     requires org.libstorage.bindings;
     requires org.libstorage.fallback;
+
+    provides org.libstorage.spi.PoolBackend with org.libstorage.backends.dir.DirBackend;
 }

@@ -13,6 +13,8 @@ import java.util.UUID;
  *
  * @param mountOptions the {@code fs:mount_opts} options of fs and netfs pools
  * @param configOptions the {@code rbd:config_opts} options of rbd pools
+ * @param refreshAllocation how a refresh reports volume allocation ({@code <refresh><volume
+ *        allocation='..'/>}, rbd pools)
  */
 public record PoolDefinition(
         PoolType type,
@@ -22,7 +24,8 @@ public record PoolDefinition(
         Optional<PoolTarget> target,
         Optional<Boolean> copyOnWrite,
         List<String> mountOptions,
-        List<NameValue> configOptions) {
+        List<NameValue> configOptions,
+        Optional<RefreshAllocation> refreshAllocation) {
 
     public PoolDefinition {
         Objects.requireNonNull(type, "type");
@@ -33,6 +36,14 @@ public record PoolDefinition(
         Objects.requireNonNull(copyOnWrite, "copyOnWrite");
         mountOptions = List.copyOf(mountOptions);
         configOptions = List.copyOf(configOptions);
+        Objects.requireNonNull(refreshAllocation, "refreshAllocation");
+    }
+
+    /** A definition without a refresh policy, as the first version of this record had it. */
+    public PoolDefinition(PoolType type, String name, Optional<UUID> uuid, PoolSource source,
+                          Optional<PoolTarget> target, Optional<Boolean> copyOnWrite, List<String> mountOptions,
+                          List<NameValue> configOptions) {
+        this(type, name, uuid, source, target, copyOnWrite, mountOptions, configOptions, Optional.empty());
     }
 
     /** The target path, where the pool has one (dir, fs, netfs, logical's /dev/VG, ...). */
@@ -41,7 +52,8 @@ public record PoolDefinition(
     }
 
     public PoolDefinition withUuid(UUID newUuid) {
-        return new PoolDefinition(type, name, Optional.of(newUuid), source, target, copyOnWrite, mountOptions, configOptions);
+        return new PoolDefinition(type, name, Optional.of(newUuid), source, target, copyOnWrite, mountOptions,
+                configOptions, refreshAllocation);
     }
 
     public Builder toBuilder() {
@@ -52,6 +64,7 @@ public record PoolDefinition(
         b.copyOnWrite = copyOnWrite.orElse(null);
         b.mountOptions.addAll(mountOptions);
         b.configOptions.addAll(configOptions);
+        b.refreshAllocation = refreshAllocation.orElse(null);
         return b;
     }
 
@@ -67,6 +80,25 @@ public record PoolDefinition(
         }
     }
 
+    /**
+     * What a pool refresh reports as a volume's allocation: libvirt's {@code default} (what the
+     * storage reports as used) or {@code capacity} (skip the costly per-volume usage scan).
+     */
+    public enum RefreshAllocation {
+        DEFAULT("default"), CAPACITY("capacity");
+
+        private final String xmlName;
+
+        RefreshAllocation(String xmlName) {
+            this.xmlName = xmlName;
+        }
+
+        /** The value of {@code <volume allocation='...'/>}. */
+        public String xmlName() {
+            return xmlName;
+        }
+    }
+
     public static final class Builder {
         private final PoolType type;
         private final String name;
@@ -76,6 +108,7 @@ public record PoolDefinition(
         private Boolean copyOnWrite;
         private final List<String> mountOptions = new ArrayList<>();
         private final List<NameValue> configOptions = new ArrayList<>();
+        private RefreshAllocation refreshAllocation;
 
         private Builder(PoolType type, String name) {
             this.type = type;
@@ -117,9 +150,14 @@ public record PoolDefinition(
             return this;
         }
 
+        public Builder refreshAllocation(RefreshAllocation refreshAllocation) {
+            this.refreshAllocation = refreshAllocation;
+            return this;
+        }
+
         public PoolDefinition build() {
             return new PoolDefinition(type, name, Optional.ofNullable(uuid), source, Optional.ofNullable(target),
-                    Optional.ofNullable(copyOnWrite), mountOptions, configOptions);
+                    Optional.ofNullable(copyOnWrite), mountOptions, configOptions, Optional.ofNullable(refreshAllocation));
         }
     }
 }

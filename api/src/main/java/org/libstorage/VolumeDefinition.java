@@ -72,7 +72,13 @@ public record VolumeDefinition(
         return b;
     }
 
-    /** A volume's {@code <target>}: its path, format, permissions and timestamps. */
+    /**
+     * A volume's {@code <target>}: its path, format, permissions and timestamps.
+     *
+     * @param encryption the {@code <encryption>} asked for or reported; a backend that cannot
+     *        create it must refuse rather than create a plain volume
+     * @param clusterSize the qcow2 cluster size in bytes ({@code <clusterSize>})
+     */
     public record VolumeTarget(
             Optional<Path> path,
             Optional<VolumeFormat> format,
@@ -80,7 +86,9 @@ public record VolumeDefinition(
             Optional<Timestamps> timestamps,
             Optional<String> compat,
             boolean nocow,
-            List<String> features) {
+            List<String> features,
+            Optional<Encryption> encryption,
+            OptionalLong clusterSize) {
         public static final VolumeTarget EMPTY = new VolumeTarget(Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.empty(), false, List.of());
 
@@ -91,14 +99,66 @@ public record VolumeDefinition(
             Objects.requireNonNull(timestamps, "timestamps");
             Objects.requireNonNull(compat, "compat");
             features = List.copyOf(features);
+            Objects.requireNonNull(encryption, "encryption");
+            Objects.requireNonNull(clusterSize, "clusterSize");
+            clusterSize.ifPresent(size -> {
+                if (size <= 0) {
+                    throw new StorageException(ErrorCode.INVALID_ARGUMENT, null, null,
+                            "The cluster size " + size + " is not a positive number of bytes.");
+                }
+            });
+        }
+
+        /** A target without encryption or cluster size, as the first version of this record had it. */
+        public VolumeTarget(Optional<Path> path, Optional<VolumeFormat> format, Optional<Permissions> permissions,
+                            Optional<Timestamps> timestamps, Optional<String> compat, boolean nocow,
+                            List<String> features) {
+            this(path, format, permissions, timestamps, compat, nocow, features, Optional.empty(), OptionalLong.empty());
         }
 
         public VolumeTarget withPath(Path newPath) {
-            return new VolumeTarget(Optional.of(newPath), format, permissions, timestamps, compat, nocow, features);
+            return new VolumeTarget(Optional.of(newPath), format, permissions, timestamps, compat, nocow, features,
+                    encryption, clusterSize);
         }
 
         public VolumeTarget withFormat(VolumeFormat newFormat) {
-            return new VolumeTarget(path, Optional.of(newFormat), permissions, timestamps, compat, nocow, features);
+            return new VolumeTarget(path, Optional.of(newFormat), permissions, timestamps, compat, nocow, features,
+                    encryption, clusterSize);
+        }
+    }
+
+    /**
+     * An {@code <encryption format='luks'>}: the format, the engine, a reference to the passphrase
+     * secret (never the passphrase), and for LUKS the cipher and IV generator.
+     *
+     * @param format {@code default}, {@code qcow}, {@code luks} or {@code luks2}
+     * @param engine {@code qemu} or {@code librbd}
+     */
+    public record Encryption(String format, Optional<String> engine, Optional<PoolSource.SecretRef> secret,
+                             Optional<Cipher> cipher, Optional<IvGenerator> ivGenerator) {
+        public Encryption {
+            Objects.requireNonNull(format, "format");
+            Objects.requireNonNull(engine, "engine");
+            Objects.requireNonNull(secret, "secret");
+            Objects.requireNonNull(cipher, "cipher");
+            Objects.requireNonNull(ivGenerator, "ivGenerator");
+        }
+
+        /** {@code <cipher name='aes' size='256' mode='cbc' hash='sha256'/>}; size in bits. */
+        public record Cipher(String name, int size, Optional<String> mode, Optional<String> hash) {
+            public Cipher {
+                Objects.requireNonNull(name, "name");
+                Objects.requireNonNull(mode, "mode");
+                Objects.requireNonNull(hash, "hash");
+            }
+        }
+
+        /** {@code <ivgen name='plain64' hash='sha256'/>}. */
+        public record IvGenerator(String name, Optional<String> hash) {
+            public IvGenerator {
+                Objects.requireNonNull(name, "name");
+                Objects.requireNonNull(hash, "hash");
+            }
         }
     }
 

@@ -1,0 +1,147 @@
+package org.libstorage.internal;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.locks.ReentrantLock;
+import org.libstorage.ErrorCode;
+import org.libstorage.StorageException;
+
+/**
+ * Exclusive locks that hold both within this JVM and across processes: a {@link ReentrantLock}
+ * per lock file orders the threads of this JVM, and the thread that holds it first also takes
+ * the file lock ({@link FileChannel#lock()}, a POSIX record lock) that orders processes.
+ *
+ * <p>The table is JVM-wide on purpose: file locks belong to the process, not to a channel, so
+ * two {@code Storage} instances of one JVM sharing a run directory must share these locks too
+ * (a second channel would get {@code OverlappingFileLockException}, and closing it would drop
+ * the first one's lock). Entries are never removed; there is one per pool ever locked.
+ */
+final class FileLocks {
+    private static final System.Logger LOG = System.getLogger(FileLocks.class.getName());
+    private static final ConcurrentMap<Path, Entry> LOCKS = new ConcurrentHashMap<>();
+    /**
+     * Lock directories as given and as resolved: entries are keyed by real path, so two spellings
+     * of one run directory (a symlink, {@code ..}) still share one lock.
+     */
+    private static final ConcurrentMap<Path, Path> REAL_DIRECTORIES = new ConcurrentHashMap<>();
+
+    private FileLocks() {
+    }
+
+    /** A held lock; closing it (once; later closes do nothing) releases this hold. */
+    static final class Held implements AutoCloseable {
+        private final Entry entry;
+        private boolean closed;
+
+        private Held(Entry entry) {
+            this.entry = entry;
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                release(entry);
+            }
+        }
+    }
+
+    private static final class Entry {
+        final ReentrantLock lock = new ReentrantLock();
+        // Guarded by lock: set while the outermost holder holds the file lock.
+        FileChannel channel;
+        FileLock fileLock;
+    }
+
+    /**
+     * Takes the lock of {@code file}, waiting as long as it takes; an interrupt while waiting
+     * gives {@link ErrorCode#CANCELLED}.
+     */
+    static Held acquire(Path file, String object, String operation) {
+        Path key = realDirectory(file.toAbsolutePath().normalize().getParent(), object, operation)
+                .resolve(file.getFileName());
+        Entry entry = LOCKS.computeIfAbsent(key, k -> new Entry());
+        try {
+            entry.lock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw cancelled(object, operation, e);
+        }
+        if (entry.lock.getHoldCount() == 1) {
+            try {
+                Files.createDirectories(key.getParent());
+                entry.channel = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                entry.fileLock = entry.channel.lock();
+            } catch (ClosedByInterruptException e) {
+                closeQuietly(entry);
+                entry.lock.unlock();
+                Thread.currentThread().interrupt();
+                throw cancelled(object, operation, e);
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(entry);
+                entry.lock.unlock();
+                throw new StorageException(ErrorCode.IO_ERROR, object, operation,
+                        "Cannot lock " + key + ": " + e.getMessage() + ".", e);
+            }
+        }
+        return new Held(entry);
+    }
+
+    private static Path realDirectory(Path dir, String object, String operation) {
+        Path real = REAL_DIRECTORIES.get(dir);
+        if (real != null) {
+            return real;
+        }
+        try {
+            Files.createDirectories(dir);
+            real = dir.toRealPath();
+        } catch (IOException e) {
+            throw new StorageException(ErrorCode.IO_ERROR, object, operation,
+                    "Cannot create the lock directory " + dir + ": " + e.getMessage() + ".", e);
+        }
+        REAL_DIRECTORIES.putIfAbsent(dir, real);
+        return real;
+    }
+
+    private static void release(Entry entry) {
+        if (!entry.lock.isHeldByCurrentThread()) {
+            return;
+        }
+        if (entry.lock.getHoldCount() == 1) {
+            closeQuietly(entry);
+        }
+        entry.lock.unlock();
+    }
+
+    private static void closeQuietly(Entry entry) {
+        try {
+            if (entry.fileLock != null && entry.fileLock.isValid()) {
+                entry.fileLock.release();
+            }
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "releasing a file lock failed; closing its channel releases it", e);
+        }
+        try {
+            if (entry.channel != null) {
+                entry.channel.close();
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "closing a lock file failed", e);
+        }
+        entry.fileLock = null;
+        entry.channel = null;
+    }
+
+    private static StorageException cancelled(String object, String operation, Exception cause) {
+        return new StorageException(ErrorCode.CANCELLED, object, operation,
+                "The thread was interrupted while waiting for the lock of " + object + ".", cause);
+    }
+}

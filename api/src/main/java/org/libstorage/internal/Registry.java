@@ -1,0 +1,196 @@
+package org.libstorage.internal;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.libstorage.PoolDefinition;
+import org.libstorage.StorageException;
+import org.libstorage.xml.PoolXml;
+
+/**
+ * The files of the pool registry (see {@link Layout}) and a cache of their parsed contents.
+ * Files are re-read only when their identity changes (inode, mtime, size — a rewrite is a
+ * rename of a new inode), so re-scanning for other processes' changes costs one {@code stat}
+ * per pool and parses only what changed. Writers hold the registry or pool lock; readers need
+ * none because every write is an atomic rename.
+ */
+final class Registry {
+    private static final System.Logger LOG = System.getLogger(Registry.class.getName());
+
+    /** A parsed definition file and the identity of the file it came from. */
+    record Stored(PoolDefinition definition, Stamp stamp) {
+    }
+
+    /** What tells one version of a file from another without reading it. */
+    record Stamp(Object fileKey, FileTime modified, long size) {
+        /** The stamp of a regular file (following symlinks); empty when there is none. */
+        static Optional<Stamp> of(Path file) throws IOException {
+            try {
+                BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+                return a.isRegularFile() ? Optional.of(new Stamp(a.fileKey(), a.lastModifiedTime(), a.size()))
+                        : Optional.empty();
+            } catch (NoSuchFileException e) {
+                return Optional.empty();
+            }
+        }
+    }
+
+    /** A cache slot: the stamp last seen and what it parsed to (empty when the file was unusable). */
+    private record Parsed(Stamp stamp, Optional<PoolDefinition> definition) {
+    }
+
+    private final Layout layout;
+    private final ConcurrentMap<String, Parsed> definitions = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Parsed> runStates = new ConcurrentHashMap<>();
+
+    Registry(Layout layout) {
+        this.layout = layout;
+    }
+
+    Layout layout() {
+        return layout;
+    }
+
+    /** Every readable definition, re-reading only files that changed since the last look. */
+    List<Stored> scan() {
+        List<Stored> found = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(layout.definitions(), "*.xml")) {
+            for (Path file : dir) {
+                String name = Layout.poolNameOf(file);
+                if (name == null) {
+                    continue;
+                }
+                seen.add(name);
+                read(definitions, file, name, "definition").ifPresent(found::add);
+            }
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            // No pool was ever defined here.
+        } catch (IOException e) {
+            throw Failures.io(null, "pool-list", "list the pool definitions in " + layout.definitions(), e);
+        }
+        definitions.keySet().retainAll(seen);
+        return found;
+    }
+
+    /** The definition of pool {@code name}, read again only if its file changed. */
+    Optional<Stored> definition(String name) {
+        return read(definitions, layout.definition(name), name, "definition");
+    }
+
+    /** The definition an active pool was started with; present exactly while the pool is marked active. */
+    Optional<Stored> runState(String name) {
+        return read(runStates, layout.runState(name), name, "run-state");
+    }
+
+    private Optional<Stored> read(ConcurrentMap<String, Parsed> cache, Path file, String name, String what) {
+        Optional<Stamp> stamp;
+        try {
+            stamp = Stamp.of(file);
+        } catch (IOException e) {
+            throw Failures.io(Failures.pool(name), null, "read " + file, e);
+        }
+        if (stamp.isEmpty()) {
+            cache.remove(name);
+            return Optional.empty();
+        }
+        Parsed cached = cache.get(name);
+        if (cached == null || !cached.stamp().equals(stamp.get())) {
+            cached = new Parsed(stamp.get(), parse(file, name, what));
+            cache.put(name, cached);
+        }
+        Stamp current = cached.stamp();
+        return cached.definition().map(d -> new Stored(d, current));
+    }
+
+    private static Optional<PoolDefinition> parse(Path file, String name, String what) {
+        try {
+            PoolDefinition definition = PoolXml.parse(Files.readString(file, StandardCharsets.UTF_8));
+            if (!definition.name().equals(name)) {
+                LOG.log(Level.WARNING, "ignoring pool {0} file {1}: it defines pool ''{2}'', not ''{3}''",
+                        what, file, definition.name(), name);
+                return Optional.empty();
+            }
+            return Optional.of(definition);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException | StorageException e) {
+            LOG.log(Level.WARNING, "ignoring unreadable pool " + what + " file " + file, e);
+            return Optional.empty();
+        }
+    }
+
+    /** Writes the persistent definition of pool {@code name}, already serialized, atomically. */
+    void writeDefinition(String xml, String name, String operation) {
+        write(layout.definition(name), xml, name, operation);
+    }
+
+    void deleteDefinition(String name, String operation) {
+        delete(layout.definition(name), name, operation);
+        definitions.remove(name);
+    }
+
+    void writeRunState(PoolDefinition definition, String operation) {
+        write(layout.runState(definition.name()), PoolXml.write(definition, Optional.empty()), definition.name(),
+                operation);
+    }
+
+    void deleteRunState(String name, String operation) {
+        delete(layout.runState(name), name, operation);
+        runStates.remove(name);
+    }
+
+    boolean isAutostart(String name) {
+        return Files.exists(layout.autostartMarker(name), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    void setAutostart(String name, boolean autostart, String operation) {
+        Path marker = layout.autostartMarker(name);
+        try {
+            if (autostart) {
+                if (!Files.exists(marker, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createDirectories(layout.autostart());
+                    // Like libvirt: a symlink to the definition, so tools can follow it.
+                    Files.createSymbolicLink(marker, Path.of("..", layout.definition(name).getFileName().toString()));
+                    AtomicFiles.syncDirectory(layout.autostart());
+                }
+            } else {
+                AtomicFiles.delete(marker);
+            }
+        } catch (IOException e) {
+            throw Failures.io(Failures.pool(name), operation, (autostart ? "create " : "remove ") + "the autostart marker "
+                    + marker, e);
+        }
+    }
+
+    private static void write(Path file, String xml, String name, String operation) {
+        try {
+            AtomicFiles.write(file, xml.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw Failures.io(Failures.pool(name), operation, "write " + file, e);
+        }
+    }
+
+    private static void delete(Path file, String name, String operation) {
+        try {
+            AtomicFiles.delete(file);
+        } catch (IOException e) {
+            throw Failures.io(Failures.pool(name), operation, "remove " + file, e);
+        }
+    }
+}

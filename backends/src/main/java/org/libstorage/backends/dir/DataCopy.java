@@ -1,0 +1,445 @@
+package org.libstorage.backends.dir;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import org.libstorage.ErrorCode;
+import org.libstorage.PoolType;
+import org.libstorage.ProgressListener;
+import org.libstorage.StorageException;
+import org.libstorage.VolumeDefinition;
+import org.libstorage.VolumeFormat;
+import org.libstorage.VolumeType;
+import org.libstorage.fallback.CommandException;
+import org.libstorage.fallback.QemuImg;
+import org.libstorage.nativelib.Fd;
+import org.libstorage.nativelib.Libc;
+import org.libstorage.nativelib.NativeCallException;
+import org.libstorage.nativelib.Stat;
+import org.libstorage.spi.VolumeSource;
+
+/**
+ * Copies a volume into a new file of the pool, by the fastest safe path:
+ * <ol>
+ * <li>{@code FICLONE}: the copy shares the source's extents (XFS with reflink, btrfs);</li>
+ * <li>{@code copy_file_range} over the data extents {@code SEEK_DATA}/{@code SEEK_HOLE} find, holes
+ * staying holes (the kernel may still reflink or copy server-side);</li>
+ * <li>buffered reads and writes that leave all-zero 64 KiB blocks as holes, for sources that are
+ * not files (an LV, a LUN: read through {@link VolumeSource#open()}) or filesystems without
+ * {@code copy_file_range} between them;</li>
+ * <li>{@code qemu-img convert} when the formats differ (raw ↔ qcow2) or a qcow2 source has a backing
+ * file (the copy is flattened into a standalone image, as libvirt's clone does).</li>
+ * </ol>
+ * Progress is reported in source bytes; an interrupt between chunks stops with {@code CANCELLED}
+ * (the thread's interrupt status stays set); any failure removes the partial copy.
+ */
+final class DataCopy {
+    private static final System.Logger LOG = System.getLogger(DataCopy.class.getName());
+    /** Pools whose volume paths are plain files that reflink and copy_file_range can work on. */
+    private static final Set<PoolType> FILE_POOLS = Set.of(PoolType.DIR, PoolType.FS, PoolType.NETFS);
+    /** How much copy_file_range moves between two interrupt checks and progress reports. */
+    private static final long RANGE_CHUNK = 64L << 20;
+    static final int BUFFER_BYTES = 1 << 20;
+    /** A block of zeros this long is left as a hole rather than written. */
+    static final int ZERO_BLOCK = 64 << 10;
+
+    private final FileVolumes volumes;
+    private final Libc libc;
+    private final QemuImg qemuImg;
+    private final String object;
+    private final String operation;
+
+    DataCopy(FileVolumes volumes, Libc libc, QemuImg qemuImg, String object, String operation) {
+        this.volumes = volumes;
+        this.libc = libc;
+        this.qemuImg = qemuImg;
+        this.object = object;
+        this.operation = operation;
+    }
+
+    void copy(VolumeDefinition volume, VolumeSource source, ProgressListener progress) {
+        VolumeDefinition from = source.definition();
+        boolean fileSource = FILE_POOLS.contains(source.poolType()) && from.path().isPresent();
+        // Other pools hand out the guest's bytes: raw, whatever their format attribute names (a filesystem, a partition type).
+        VolumeFormat sourceFormat = fileSource ? from.format().orElse(VolumeFormat.RAW) : VolumeFormat.RAW;
+        VolumeFormat targetFormat = volume.format().orElse(sourceFormat);
+        long capacity = volume.capacity() == 0 ? from.capacity() : volume.capacity();
+        checkCopy(volume, from, sourceFormat, targetFormat, capacity);
+        int mode = volume.target().permissions().flatMap(p -> p.mode().isPresent()
+                ? Optional.of(p.mode().getAsInt()) : Optional.empty()).orElse(FileVolumes.DEFAULT_VOLUME_MODE);
+        boolean byteCopy = sameBytes(sourceFormat, targetFormat) && from.backingStore().isEmpty();
+        Path target = volumes.directory().resolve(volume.name());
+
+        try (Fd dir = volumes.openDirectory(object, operation)) {
+            Fd dest = volumes.createFile(dir, volume.name(), mode, object, operation); // refused before any data moves
+            try (dest) {
+                volumes.applyPermissions(dest, volume.target().permissions(), mode, object, operation);
+                if (byteCopy) {
+                    long copied = fileSource ? copyFromPath(from, source, dest, progress) : copyStream(source, dest, from.capacity(), progress);
+                    grow(dest, target, targetFormat, copied, from.capacity(), capacity);
+                } else {
+                    convert(from, sourceFormat, target, targetFormat, progress);
+                    grow(dest, target, targetFormat, -1, from.capacity(), capacity);
+                }
+            } catch (RuntimeException | Error e) {
+                volumes.removeAfterFailure(dir, volume.name(), e);
+                throw e;
+            }
+        }
+    }
+
+    private void checkCopy(VolumeDefinition volume, VolumeDefinition from, VolumeFormat sourceFormat,
+                           VolumeFormat targetFormat, long capacity) {
+        if (from.type().orElse(VolumeType.FILE) == VolumeType.DIR || sourceFormat.equals(VolumeFormat.DIR)) {
+            throw new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object, operation,
+                    "Volume '" + from.name() + "' is a directory; only file and block volumes can be copied.");
+        }
+        if (!copyable(sourceFormat)) {
+            throw new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object, operation,
+                    "Cannot copy volume '" + from.name() + "' of format '" + sourceFormat + "'.");
+        }
+        if (!targetFormat.equals(VolumeFormat.RAW) && !FileVolumes.QEMU_FORMATS.contains(targetFormat.name())
+                && !sameBytes(sourceFormat, targetFormat)) {
+            throw new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object, operation,
+                    "Cannot make a copy in format '" + targetFormat + "'; use raw or one of " + FileVolumes.QEMU_FORMATS + ".");
+        }
+        if (volume.backingStore().isPresent()) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation,
+                    "A copy cannot be given a backing store ('" + volume.name() + "'); create an overlay instead.");
+        }
+        if (capacity < from.capacity()) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation, "The copy '" + volume.name()
+                    + "' would be smaller (" + capacity + " bytes) than volume '" + from.name() + "' ("
+                    + from.capacity() + " bytes); give at least the source's capacity.");
+        }
+    }
+
+    private static boolean copyable(VolumeFormat format) {
+        return format.equals(VolumeFormat.RAW) || format.equals(VolumeFormat.ISO)
+                || FileVolumes.QEMU_FORMATS.contains(format.name());
+    }
+
+    /** Whether copying the bytes makes a volume of the target format: same format, or raw and iso (which is raw). */
+    private static boolean sameBytes(VolumeFormat source, VolumeFormat target) {
+        return source.equals(target) || (isRawLike(source) && isRawLike(target));
+    }
+
+    private static boolean isRawLike(VolumeFormat format) {
+        return format.equals(VolumeFormat.RAW) || format.equals(VolumeFormat.ISO);
+    }
+
+    /** Copies a source that lives in a file pool, by its path; returns the bytes of the source file. */
+    private long copyFromPath(VolumeDefinition from, VolumeSource source, Fd dest, ProgressListener progress) {
+        Path path = from.path().orElseThrow();
+        Fd src;
+        try {
+            src = libc.open(path, Libc.O_RDONLY | Libc.O_NOFOLLOW | Libc.O_NONBLOCK, 0);
+        } catch (NativeCallException e) {
+            throw sourceProblem(from, path, e);
+        }
+        try (src) {
+            Stat stat = libc.statx(src);
+            if (!stat.isRegularFile()) {
+                return copyStream(source, dest, from.capacity(), progress);
+            }
+            return copyFile(src, dest, stat.size(), progress);
+        }
+    }
+
+    private StorageException sourceProblem(VolumeDefinition from, Path path, NativeCallException e) {
+        if (e.errno() == Libc.ENOENT) {
+            return new StorageException(ErrorCode.NO_SUCH_VOLUME, object, operation,
+                    "The source volume '" + from.name() + "' is gone (" + path + ").", e);
+        }
+        if (e.errno() == Libc.ELOOP) {
+            return new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation,
+                    "The source volume " + path + " is now a symbolic link; it is not followed.", e);
+        }
+        return FileErrors.nativeCall(object, operation, "open the source volume " + path, e);
+    }
+
+    /** Copies one regular file into another, sparse; returns the source's size. */
+    long copyFile(Fd src, Fd dest, long size, ProgressListener progress) {
+        progress.progress(0, size);
+        checkInterrupt("copy");
+        if (reflink(src, dest)) {
+            progress.progress(size, size);
+            return size;
+        }
+        setSize(dest, size);
+        boolean rangeCopy = true;
+        long position = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = null;
+            while (position < size) {
+                OptionalLong data = libc.seekData(src, position);
+                if (data.isEmpty() || data.getAsLong() >= size) {
+                    break; // only a hole is left, and the destination's size already covers it
+                }
+                long start = data.getAsLong();
+                long end = Math.min(size, libc.seekHole(src, start).orElse(size));
+                long offset = start;
+                while (offset < end) {
+                    checkInterrupt("copy");
+                    long n = 0;
+                    if (rangeCopy) {
+                        try {
+                            n = libc.copyFileRange(src, offset, dest, offset, Math.min(RANGE_CHUNK, end - offset));
+                        } catch (NativeCallException e) {
+                            if (!fallsBack(e)) {
+                                throw writeFailure(e);
+                            }
+                            LOG.log(Level.DEBUG, () -> "copy_file_range unavailable here (" + e.errnoName() + "); copying through a buffer");
+                            rangeCopy = false;
+                            continue;
+                        }
+                    } else {
+                        if (buffer == null) {
+                            buffer = arena.allocate(BUFFER_BYTES, 4096);
+                        }
+                        n = copyBuffered(src, dest, offset, Math.min(BUFFER_BYTES, end - offset), buffer);
+                    }
+                    if (n == 0) {
+                        end = offset; // the source shrank under us; what is left reads as holes
+                        break;
+                    }
+                    offset += n;
+                    progress.progress(offset, size);
+                }
+                position = end;
+            }
+        }
+        progress.progress(size, size);
+        return size;
+    }
+
+    /** True when the destination now shares the source's extents. */
+    private boolean reflink(Fd src, Fd dest) {
+        try {
+            libc.ficlone(dest, src);
+            return true;
+        } catch (NativeCallException e) {
+            if (e.errno() == Libc.ENOSPC || e.errno() == Libc.EDQUOT) {
+                throw writeFailure(e);
+            }
+            // EOPNOTSUPP, EXDEV, EINVAL, ENOTTY...: no reflinks between these two; copy instead.
+            LOG.log(Level.DEBUG, () -> "no reflink (" + e.errnoName() + "); copying extents");
+            setSize(dest, 0);
+            return false;
+        }
+    }
+
+    private static boolean fallsBack(NativeCallException e) {
+        int errno = e.errno();
+        return errno == Libc.EXDEV || errno == Libc.EOPNOTSUPP || errno == Libc.EINVAL || errno == Libc.ENOSYS
+                || errno == Libc.EBADF;
+    }
+
+    /** Reads up to {@code length} bytes at {@code offset} and writes its non-zero blocks; returns the bytes read. */
+    private long copyBuffered(Fd src, Fd dest, long offset, long length, MemorySegment buffer) {
+        MemorySegment chunk = buffer.asSlice(0, length);
+        long read = libc.pread(src, chunk, offset);
+        if (read > 0) {
+            writeNonZero(dest, chunk.asSlice(0, read), offset);
+        }
+        return read;
+    }
+
+    /** Reads the source's guest bytes through its pool's channel; returns the bytes read. */
+    private long copyStream(VolumeSource source, Fd dest, long total, ProgressListener progress) {
+        progress.progress(0, total);
+        long position = 0;
+        try (Arena arena = Arena.ofConfined(); ReadableByteChannel in = source.open()) {
+            MemorySegment buffer = arena.allocate(BUFFER_BYTES, 4096);
+            ByteBuffer bytes = buffer.asByteBuffer();
+            boolean end = false;
+            while (!end) {
+                checkInterrupt("copy");
+                bytes.clear();
+                while (bytes.hasRemaining()) {
+                    if (in.read(bytes) < 0) {
+                        end = true;
+                        break;
+                    }
+                }
+                int filled = bytes.position();
+                if (filled > 0) {
+                    writeNonZero(dest, buffer.asSlice(0, filled), position);
+                    position += filled;
+                    progress.progress(position, total);
+                }
+            }
+        } catch (IOException e) {
+            throw FileErrors.io(object, operation, "read the source volume '" + source.definition().name() + "'", e);
+        }
+        setSize(dest, position); // a trailing run of zeros becomes a hole, not a short file
+        return position;
+    }
+
+    /** Writes {@code data} at {@code offset}, skipping whole zero blocks, which stay holes in the new file. */
+    private void writeNonZero(Fd dest, MemorySegment data, long offset) {
+        long length = data.byteSize();
+        long block = 0;
+        while (block < length) {
+            long n = Math.min(ZERO_BLOCK, length - block);
+            MemorySegment piece = data.asSlice(block, n);
+            if (!isZero(piece)) {
+                writeFully(dest, piece, offset + block);
+            }
+            block += n;
+        }
+    }
+
+    static boolean isZero(MemorySegment piece) {
+        long n = piece.byteSize();
+        long i = 0;
+        for (; i + 8 <= n; i += 8) {
+            if (piece.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, i) != 0) {
+                return false;
+            }
+        }
+        for (; i < n; i++) {
+            if (piece.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void writeFully(Fd dest, MemorySegment data, long offset) {
+        long done = 0;
+        while (done < data.byteSize()) {
+            try {
+                done += libc.pwrite(dest, data.asSlice(done), offset + done);
+            } catch (NativeCallException e) {
+                throw writeFailure(e);
+            }
+        }
+    }
+
+    private void setSize(Fd dest, long size) {
+        try {
+            libc.ftruncate(dest, size);
+        } catch (NativeCallException e) {
+            throw writeFailure(e);
+        }
+    }
+
+    /** Makes the copy as big as asked: raw by ftruncate, images by qemu-img resize. */
+    private void grow(Fd dest, Path target, VolumeFormat targetFormat, long copiedBytes, long sourceCapacity, long capacity) {
+        if (isRawLike(targetFormat)) {
+            long size = libc.statx(dest).size();
+            if (capacity > size) {
+                setSize(dest, capacity);
+            }
+        } else if (capacity > sourceCapacity) {
+            try {
+                qemuImg.resize(target, targetFormat.name(), capacity, false);
+            } catch (CommandException e) {
+                throw FileErrors.command(object, operation, "grow the copy " + target + " to " + capacity + " bytes", e);
+            }
+        }
+    }
+
+    private void convert(VolumeDefinition from, VolumeFormat sourceFormat, Path target, VolumeFormat targetFormat,
+                         ProgressListener progress) {
+        Path sourcePath = from.path().orElseThrow(() -> new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object,
+                operation, "Converting volume '" + from.name() + "' to " + targetFormat + " needs a path qemu-img can read."));
+        String readAs = isRawLike(sourceFormat) ? "raw" : sourceFormat.name();
+        long total = from.capacity();
+        progress.progress(0, total);
+        checkInterrupt("convert");
+        try {
+            qemuImg.convert(sourcePath, readAs, target, targetFormat.name(),
+                    percent -> progress.progress(Math.round(percent / 100.0 * total), total));
+        } catch (CommandException e) {
+            throw FileErrors.command(object, operation, "convert " + sourcePath + " (" + readAs + ") to " + targetFormat, e);
+        } catch (IllegalArgumentException e) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation, "Cannot convert: " + e.getMessage() + ".", e);
+        }
+        progress.progress(total, total);
+    }
+
+    private StorageException writeFailure(NativeCallException e) {
+        if (e.errno() == Libc.ENOSPC || e.errno() == Libc.EDQUOT) {
+            return volumes.noSpace(object, operation, "copy the data", e);
+        }
+        return FileErrors.nativeCall(object, operation, "copy into " + volumes.directory(), e);
+    }
+
+    /** Stops with CANCELLED when the thread was interrupted; the interrupt status stays set for the caller. */
+    void checkInterrupt(String what) {
+        if (Thread.currentThread().isInterrupted()) {
+            throw FileErrors.cancelled(object, operation, what + " into " + volumes.directory(), null);
+        }
+    }
+
+    // ---- snapshot -----------------------------------------------------------------------
+
+    void snapshot(VolumeDefinition volume, String snapshotName) {
+        VolumeFormat format = volume.format().orElse(VolumeFormat.RAW);
+        if (volume.type().orElse(VolumeType.FILE) == VolumeType.DIR) {
+            throw new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object, operation,
+                    "Volume '" + volume.name() + "' is a directory; only files can be snapshotted.");
+        }
+        try (Fd dir = volumes.openDirectory(object, operation);
+             Fd src = volumes.openVolume(dir, volume, Libc.O_RDONLY, object, operation)) {
+            Stat stat = volumes.requireRegular(src, volume, object, operation);
+            Fd dest = volumes.createFile(dir, snapshotName, stat.permissions(), object, operation);
+            try (dest) {
+                volumes.applyPermissions(dest, Optional.empty(), stat.permissions(), object, operation);
+                if (!reflink(src, dest)) {
+                    overlay(volume, format, snapshotName);
+                }
+            } catch (RuntimeException | Error e) {
+                volumes.removeAfterFailure(dir, snapshotName, e);
+                throw e;
+            }
+        }
+    }
+
+    private void overlay(VolumeDefinition volume, VolumeFormat format, String snapshotName) {
+        String backingFormat = isRawLike(format) ? "raw" : format.name();
+        if (!isRawLike(format) && !FileVolumes.QEMU_FORMATS.contains(format.name())) {
+            throw new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object, operation, "This filesystem has no reflinks,"
+                    + " and a qcow2 overlay cannot sit on volume '" + volume.name() + "' of format '" + format + "'.");
+        }
+        Path backing = volumes.realDirectory(operation).resolve(volume.name());
+        Path target = volumes.directory().resolve(snapshotName);
+        try {
+            qemuImg.create(target, "qcow2", 0, Optional.of(backing), Optional.of(backingFormat), QemuImg.CreateOptions.defaults());
+        } catch (CommandException e) {
+            throw FileErrors.command(object, operation, "create the qcow2 overlay " + target + " over " + backing, e);
+        }
+    }
+
+    // ---- zero writing, shared with Wipe and preallocation fallbacks -------------------------
+
+    /** Writes zeros over {@code [offset, offset + length)} in 1 MiB chunks, reporting {@code base + done} of {@code total}. */
+    static void writeZeros(Libc libc, Fd file, long offset, long length, ProgressListener progress, long total, long base,
+                           String object, String operation) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment zeros = arena.allocate(BUFFER_BYTES, 4096); // allocate() zero-fills
+            long done = 0;
+            while (done < length) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw FileErrors.cancelled(object, operation, "write zeros", null);
+                }
+                long n = Math.min(BUFFER_BYTES, length - done);
+                try {
+                    done += libc.pwrite(file, zeros.asSlice(0, n), offset + done);
+                } catch (NativeCallException e) {
+                    throw FileErrors.nativeCall(object, operation, "write zeros", e);
+                }
+                progress.progress(base + done, total);
+            }
+        }
+    }
+}

@@ -1,0 +1,885 @@
+package org.libstorage.nativelib;
+
+import static org.libstorage.nativelib.Downcalls.captureSegment;
+import static org.libstorage.nativelib.Downcalls.capturingErrno;
+import static org.libstorage.nativelib.Downcalls.capturingErrnoVariadic;
+import static org.libstorage.nativelib.Downcalls.errno;
+import static org.libstorage.nativelib.Downcalls.unchecked;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+import org.libstorage.bindings.libc.blkpg_ioctl_arg;
+import org.libstorage.bindings.libc.blkpg_partition;
+import org.libstorage.bindings.libc.libc_h;
+import org.libstorage.bindings.libc.statvfs;
+import org.libstorage.bindings.libc.statx;
+import org.libstorage.bindings.libc.statx_timestamp;
+
+/**
+ * The C library calls libstorage needs, with errno captured per call and every failure thrown
+ * as a {@link NativeCallException} naming the function, the errno and its name. Calls that the
+ * kernel may interrupt with {@code EINTR} are retried. One immutable, thread-safe instance:
+ * {@link #instance()}.
+ *
+ * <p>The public constants come from the jextract-generated header class. Reading them loads
+ * {@code libc.so.6}, which the JVM itself is linked against, so that cannot fail.
+ */
+public final class Libc {
+    /** The library name used in {@link NativeCallException#library()}. */
+    public static final String SONAME = "libc.so.6";
+
+    public static final int O_RDONLY = libc_h.O_RDONLY();
+    public static final int O_WRONLY = libc_h.O_WRONLY();
+    public static final int O_RDWR = libc_h.O_RDWR();
+    public static final int O_ACCMODE = libc_h.O_ACCMODE();
+    public static final int O_CREAT = libc_h.O_CREAT();
+    public static final int O_EXCL = libc_h.O_EXCL();
+    public static final int O_TRUNC = libc_h.O_TRUNC();
+    public static final int O_APPEND = libc_h.O_APPEND();
+    public static final int O_NOFOLLOW = libc_h.O_NOFOLLOW();
+    public static final int O_DIRECTORY = libc_h.O_DIRECTORY();
+    public static final int O_CLOEXEC = libc_h.O_CLOEXEC();
+    public static final int O_PATH = libc_h.O_PATH();
+    public static final int O_DIRECT = libc_h.O_DIRECT();
+    public static final int O_SYNC = libc_h.O_SYNC();
+    public static final int O_DSYNC = libc_h.O_DSYNC();
+    public static final int O_NONBLOCK = libc_h.O_NONBLOCK();
+    public static final int O_TMPFILE = libc_h.O_TMPFILE();
+    public static final int O_NOATIME = libc_h.O_NOATIME();
+
+    public static final int AT_FDCWD = libc_h.AT_FDCWD();
+    public static final int AT_EMPTY_PATH = libc_h.AT_EMPTY_PATH();
+    public static final int AT_SYMLINK_NOFOLLOW = libc_h.AT_SYMLINK_NOFOLLOW();
+    public static final int AT_REMOVEDIR = libc_h.AT_REMOVEDIR();
+
+    public static final int S_IFMT = libc_h.S_IFMT();
+    public static final int S_IFREG = libc_h.S_IFREG();
+    public static final int S_IFDIR = libc_h.S_IFDIR();
+    public static final int S_IFBLK = libc_h.S_IFBLK();
+    public static final int S_IFCHR = libc_h.S_IFCHR();
+    public static final int S_IFLNK = libc_h.S_IFLNK();
+
+    public static final int FALLOC_FL_KEEP_SIZE = libc_h.FALLOC_FL_KEEP_SIZE();
+    public static final int FALLOC_FL_PUNCH_HOLE = libc_h.FALLOC_FL_PUNCH_HOLE();
+    public static final int FALLOC_FL_ZERO_RANGE = libc_h.FALLOC_FL_ZERO_RANGE();
+    public static final int FALLOC_FL_COLLAPSE_RANGE = libc_h.FALLOC_FL_COLLAPSE_RANGE();
+    public static final int FALLOC_FL_INSERT_RANGE = libc_h.FALLOC_FL_INSERT_RANGE();
+
+    public static final int LOCK_SH = libc_h.LOCK_SH();
+    public static final int LOCK_EX = libc_h.LOCK_EX();
+    public static final int LOCK_NB = libc_h.LOCK_NB();
+    public static final int LOCK_UN = libc_h.LOCK_UN();
+
+    public static final int RENAME_NOREPLACE = libc_h.RENAME_NOREPLACE();
+    public static final int RENAME_EXCHANGE = libc_h.RENAME_EXCHANGE();
+
+    public static final int ST_RDONLY = libc_h.ST_RDONLY();
+
+    public static final int EPERM = libc_h.EPERM();
+    public static final int ENOENT = libc_h.ENOENT();
+    public static final int EINTR = libc_h.EINTR();
+    public static final int EIO = libc_h.EIO();
+    public static final int ENXIO = libc_h.ENXIO();
+    public static final int EBADF = libc_h.EBADF();
+    public static final int EAGAIN = libc_h.EAGAIN();
+    public static final int EACCES = libc_h.EACCES();
+    public static final int EBUSY = libc_h.EBUSY();
+    public static final int EEXIST = libc_h.EEXIST();
+    public static final int EXDEV = libc_h.EXDEV();
+    public static final int ENODEV = libc_h.ENODEV();
+    public static final int ENOTDIR = libc_h.ENOTDIR();
+    public static final int EISDIR = libc_h.EISDIR();
+    public static final int EINVAL = libc_h.EINVAL();
+    public static final int ENOTTY = libc_h.ENOTTY();
+    public static final int EFBIG = libc_h.EFBIG();
+    public static final int ENOSPC = libc_h.ENOSPC();
+    public static final int EROFS = libc_h.EROFS();
+    public static final int ENOSYS = libc_h.ENOSYS();
+    public static final int ENOTEMPTY = libc_h.ENOTEMPTY();
+    public static final int ELOOP = libc_h.ELOOP();
+    public static final int EOPNOTSUPP = libc_h.EOPNOTSUPP();
+    public static final int ETIMEDOUT = libc_h.ETIMEDOUT();
+    public static final int EDQUOT = libc_h.EDQUOT();
+
+    private static final int STATX_MASK = libc_h.STATX_BASIC_STATS() | libc_h.STATX_BTIME();
+
+    private static final class Holder {
+        static final Libc INSTANCE = new Libc();
+    }
+
+    private final Map<Integer, String> errnoNames;
+    private final MethodHandle open;
+    private final MethodHandle openat;
+    private final MethodHandle close;
+    private final MethodHandle statxHandle;
+    private final MethodHandle ftruncate;
+    private final MethodHandle fallocate;
+    private final MethodHandle lseek;
+    private final MethodHandle copyFileRange;
+    private final MethodHandle ioctlPointer;
+    private final MethodHandle ioctlValue;
+    private final MethodHandle fsync;
+    private final MethodHandle fdatasync;
+    private final MethodHandle statvfsHandle;
+    private final MethodHandle fstatvfs;
+    private final MethodHandle flock;
+    private final MethodHandle pread;
+    private final MethodHandle pwrite;
+    private final MethodHandle read;
+    private final MethodHandle write;
+    private final MethodHandle unlinkat;
+    private final MethodHandle renameat2;
+    private final MethodHandle fchmod;
+    private final MethodHandle fchown;
+    private final MethodHandle mkdirat;
+
+    private Libc() {
+        errnoNames = errnoTable();
+        var openInvoker = libc_h.open.makeInvoker(libc_h.C_INT);
+        open = capturingErrnoVariadic(libc_h.open.address(), openInvoker.descriptor(), 2);
+        var openatInvoker = libc_h.openat.makeInvoker(libc_h.C_INT);
+        openat = capturingErrnoVariadic(libc_h.openat.address(), openatInvoker.descriptor(), 3);
+        close = capturingErrno(libc_h.close$address(), libc_h.close$descriptor());
+        statxHandle = capturingErrno(libc_h.statx$address(), libc_h.statx$descriptor());
+        ftruncate = capturingErrno(libc_h.ftruncate$address(), libc_h.ftruncate$descriptor());
+        fallocate = capturingErrno(libc_h.fallocate$address(), libc_h.fallocate$descriptor());
+        lseek = capturingErrno(libc_h.lseek$address(), libc_h.lseek$descriptor());
+        copyFileRange = capturingErrno(libc_h.copy_file_range$address(), libc_h.copy_file_range$descriptor());
+        // ioctl(int, unsigned long, ...): one handle for pointer arguments, one for integers.
+        ioctlPointer = capturingErrnoVariadic(libc_h.ioctl.address(),
+                libc_h.ioctl.makeInvoker(libc_h.C_POINTER).descriptor(), 2);
+        ioctlValue = capturingErrnoVariadic(libc_h.ioctl.address(),
+                libc_h.ioctl.makeInvoker(libc_h.C_LONG).descriptor(), 2);
+        fsync = capturingErrno(libc_h.fsync$address(), libc_h.fsync$descriptor());
+        fdatasync = capturingErrno(libc_h.fdatasync$address(), libc_h.fdatasync$descriptor());
+        statvfsHandle = capturingErrno(libc_h.statvfs$address(), libc_h.statvfs$descriptor());
+        fstatvfs = capturingErrno(libc_h.fstatvfs$address(), libc_h.fstatvfs$descriptor());
+        flock = capturingErrno(libc_h.flock$address(), libc_h.flock$descriptor());
+        pread = capturingErrno(libc_h.pread$address(), libc_h.pread$descriptor());
+        pwrite = capturingErrno(libc_h.pwrite$address(), libc_h.pwrite$descriptor());
+        read = capturingErrno(libc_h.read$address(), libc_h.read$descriptor());
+        write = capturingErrno(libc_h.write$address(), libc_h.write$descriptor());
+        unlinkat = capturingErrno(libc_h.unlinkat$address(), libc_h.unlinkat$descriptor());
+        renameat2 = capturingErrno(libc_h.renameat2$address(), libc_h.renameat2$descriptor());
+        fchmod = capturingErrno(libc_h.fchmod$address(), libc_h.fchmod$descriptor());
+        fchown = capturingErrno(libc_h.fchown$address(), libc_h.fchown$descriptor());
+        mkdirat = capturingErrno(libc_h.mkdirat$address(), libc_h.mkdirat$descriptor());
+    }
+
+    /** The C library. */
+    public static Libc instance() {
+        return Holder.INSTANCE;
+    }
+
+    // ---- descriptors --------------------------------------------------------------------
+
+    /** {@code open(2)}; {@code O_CLOEXEC} is always added so descriptors never leak into children. */
+    public Fd open(Path path, int flags, int mode) {
+        Objects.requireNonNull(path, "path");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = captureSegment(arena);
+            MemorySegment cPath = cString(arena, path.toString());
+            int fd;
+            do {
+                fd = (int) open.invokeExact(err, cPath, flags | O_CLOEXEC, mode);
+            } while (fd < 0 && errno(err) == EINTR);
+            if (fd < 0) {
+                throw failure("open", errno(err));
+            }
+            return new Fd(this, fd);
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+    }
+
+    /** {@code openat(2)} relative to {@code dir}; {@code name} is one path, not resolved by Java. */
+    public Fd openAt(Fd dir, String name, int flags, int mode) {
+        Objects.requireNonNull(name, "name");
+        int dirFd = dir.value();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = captureSegment(arena);
+            MemorySegment cName = cString(arena, name);
+            int fd;
+            do {
+                fd = (int) openat.invokeExact(err, dirFd, cName, flags | O_CLOEXEC, mode);
+            } while (fd < 0 && errno(err) == EINTR);
+            if (fd < 0) {
+                throw failure("openat", errno(err));
+            }
+            return new Fd(this, fd);
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+    }
+
+    void closeRaw(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = captureSegment(arena);
+            // Never retried: on Linux the descriptor is gone even when close reports EINTR.
+            if ((int) close.invokeExact(err, fd) < 0 && errno(err) != EINTR) {
+                throw failure("close", errno(err));
+            }
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+    }
+
+    // ---- metadata -----------------------------------------------------------------------
+
+    /** {@code statx(2)} of an open descriptor. */
+    public Stat statx(Fd fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            return statx(arena, fd.value(), arena.allocateFrom(""), AT_EMPTY_PATH);
+        }
+    }
+
+    /** {@code statx(2)} of a path; with {@code followSymlinks} false a symlink describes itself. */
+    public Stat statx(Path path, boolean followSymlinks) {
+        Objects.requireNonNull(path, "path");
+        try (Arena arena = Arena.ofConfined()) {
+            return statx(arena, AT_FDCWD, cString(arena, path.toString()), followSymlinks ? 0 : AT_SYMLINK_NOFOLLOW);
+        }
+    }
+
+    /** {@code statx(2)} of {@code name} inside an open directory, so the directory cannot be swapped underneath. */
+    public Stat statxAt(Fd dir, String name, boolean followSymlinks) {
+        Objects.requireNonNull(name, "name");
+        try (Arena arena = Arena.ofConfined()) {
+            return statx(arena, dir.value(), cString(arena, name), followSymlinks ? 0 : AT_SYMLINK_NOFOLLOW);
+        }
+    }
+
+    private Stat statx(Arena arena, int dirFd, MemorySegment cPath, int flags) {
+        MemorySegment err = captureSegment(arena);
+        MemorySegment buf = arena.allocate(statx.layout());
+        try {
+            int rc;
+            do {
+                rc = (int) statxHandle.invokeExact(err, dirFd, cPath, flags, STATX_MASK, buf);
+            } while (rc < 0 && errno(err) == EINTR);
+            if (rc < 0) {
+                throw failure("statx", errno(err));
+            }
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+        int mask = statx.stx_mask(buf);
+        Optional<Instant> btime = (mask & libc_h.STATX_BTIME()) != 0
+                ? Optional.of(instant(statx.stx_btime(buf)))
+                : Optional.empty();
+        return new Stat(
+                statx.stx_size(buf),
+                statx.stx_blocks(buf) * 512L,
+                Short.toUnsignedInt(statx.stx_mode(buf)),
+                statx.stx_uid(buf),
+                statx.stx_gid(buf),
+                statx.stx_ino(buf),
+                Stat.makedev(statx.stx_dev_major(buf), statx.stx_dev_minor(buf)),
+                Stat.makedev(statx.stx_rdev_major(buf), statx.stx_rdev_minor(buf)),
+                statx.stx_nlink(buf),
+                instant(statx.stx_atime(buf)),
+                instant(statx.stx_mtime(buf)),
+                instant(statx.stx_ctime(buf)),
+                btime);
+    }
+
+    private static Instant instant(MemorySegment timestamp) {
+        return Instant.ofEpochSecond(statx_timestamp.tv_sec(timestamp), Integer.toUnsignedLong(statx_timestamp.tv_nsec(timestamp)));
+    }
+
+    /** {@code statvfs(3)} of the filesystem holding {@code path}. */
+    public Statvfs statvfs(Path path) {
+        Objects.requireNonNull(path, "path");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = captureSegment(arena);
+            MemorySegment buf = arena.allocate(statvfs.layout());
+            int rc;
+            do {
+                rc = (int) statvfsHandle.invokeExact(err, cString(arena, path.toString()), buf);
+            } while (rc < 0 && errno(err) == EINTR);
+            if (rc < 0) {
+                throw failure("statvfs", errno(err));
+            }
+            return statvfsOf(buf);
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+    }
+
+    /** {@code fstatvfs(3)} of the filesystem holding an open file. */
+    public Statvfs statvfs(Fd fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = captureSegment(arena);
+            MemorySegment buf = arena.allocate(statvfs.layout());
+            int rc;
+            do {
+                rc = (int) fstatvfs.invokeExact(err, fd.value(), buf);
+            } while (rc < 0 && errno(err) == EINTR);
+            if (rc < 0) {
+                throw failure("fstatvfs", errno(err));
+            }
+            return statvfsOf(buf);
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+    }
+
+    private static Statvfs statvfsOf(MemorySegment buf) {
+        long fragment = statvfs.f_frsize(buf);
+        return new Statvfs(
+                statvfs.f_bsize(buf),
+                fragment,
+                statvfs.f_blocks(buf) * fragment,
+                statvfs.f_bfree(buf) * fragment,
+                statvfs.f_bavail(buf) * fragment,
+                statvfs.f_files(buf),
+                statvfs.f_ffree(buf),
+                statvfs.f_favail(buf),
+                statvfs.f_fsid(buf),
+                statvfs.f_flag(buf),
+                statvfs.f_namemax(buf));
+    }
+
+    public void fchmod(Fd fd, int mode) {
+        checkedInt("fchmod", fd, mode);
+    }
+
+    public void fchown(Fd fd, int uid, int gid) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = captureSegment(arena);
+            if ((int) fchown.invokeExact(err, fd.value(), uid, gid) < 0) {
+                throw failure("fchown", errno(err));
+            }
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+    }
+
+    /** Sets the process umask and returns the previous one (process-wide: use with care). */
+    public int umask(int mask) {
+        return libc_h.umask(mask);
+    }
+
+    public int getuid() {
+        return libc_h.getuid();
+    }
+
+    public int geteuid() {
+        return libc_h.geteuid();
+    }
+
+    public int getgid() {
+        return libc_h.getgid();
+    }
+
+    // ---- directories --------------------------------------------------------------------
+
+    /** {@code mkdirat(2)}. */
+    public void mkdirAt(Fd dir, String name, int mode) {
+        Objects.requireNonNull(name, "name");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = captureSegment(arena);
+            if ((int) mkdirat.invokeExact(err, dir.value(), cString(arena, name), mode) < 0) {
+                throw failure("mkdirat", errno(err));
+            }
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+    }
+
+    /** {@code unlinkat(2)}; {@code flags} is 0 or {@link #AT_REMOVEDIR}. */
+    public void unlinkAt(Fd dir, String name, int flags) {
+        Objects.requireNonNull(name, "name");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = captureSegment(arena);
+            if ((int) unlinkat.invokeExact(err, dir.value(), cString(arena, name), flags) < 0) {
+                throw failure("unlinkat", errno(err));
+            }
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+    }
+
+    /** {@code renameat2(2)}; {@code flags} is 0, {@link #RENAME_NOREPLACE} or {@link #RENAME_EXCHANGE}. */
+    public void renameAt(Fd fromDir, String from, Fd toDir, String to, int flags) {
+        Objects.requireNonNull(from, "from");
+        Objects.requireNonNull(to, "to");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = captureSegment(arena);
+            int rc = (int) renameat2.invokeExact(err, fromDir.value(), cString(arena, from), toDir.value(),
+                    cString(arena, to), flags);
+            if (rc < 0) {
+                throw failure("renameat2", errno(err));
+            }
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+    }
+
+    // ---- sizes and extents --------------------------------------------------------------
+
+    public void ftruncate(Fd fd, long length) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = captureSegment(arena);
+            int rc;
+            do {
+                rc = (int) ftruncate.invokeExact(err, fd.value(), length);
+            } while (rc < 0 && errno(err) == EINTR);
+            if (rc < 0) {
+                throw failure("ftruncate", errno(err));
+            }
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+    }
+
+    /** {@code fallocate(2)}: {@code mode} 0 allocates; see the {@code FALLOC_FL_*} constants. */
+    public void fallocate(Fd fd, int mode, long offset, long length) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = captureSegment(arena);
+            int rc;
+            do {
+                rc = (int) fallocate.invokeExact(err, fd.value(), mode, offset, length);
+            } while (rc < 0 && errno(err) == EINTR);
+            if (rc < 0) {
+                throw failure("fallocate", errno(err));
+            }
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+    }
+
+    /** The first offset at or after {@code from} that holds data, or empty when only a hole follows. */
+    public OptionalLong seekData(Fd fd, long from) {
+        return seek(fd, from, libc_h.SEEK_DATA());
+    }
+
+    /**
+     * The first hole at or after {@code from} (end of file counts as one), or empty when
+     * {@code from} is at or past the end of the file.
+     */
+    public OptionalLong seekHole(Fd fd, long from) {
+        return seek(fd, from, libc_h.SEEK_HOLE());
+    }
+
+    private OptionalLong seek(Fd fd, long from, int whence) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = captureSegment(arena);
+            long pos = (long) lseek.invokeExact(err, fd.value(), from, whence);
+            if (pos < 0) {
+                int e = errno(err);
+                if (e == ENXIO) {
+                    return OptionalLong.empty();
+                }
+                throw failure("lseek", e);
+            }
+            return OptionalLong.of(pos);
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+    }
+
+    /**
+     * {@code copy_file_range(2)} at explicit offsets (the descriptors' own positions do not
+     * move). Returns the bytes copied, which may be fewer than asked; 0 means end of input.
+     */
+    public long copyFileRange(Fd in, long inOffset, Fd out, long outOffset, long length) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = captureSegment(arena);
+            MemorySegment inOff = arena.allocateFrom(ValueLayout.JAVA_LONG, inOffset);
+            MemorySegment outOff = arena.allocateFrom(ValueLayout.JAVA_LONG, outOffset);
+            long n;
+            do {
+                n = (long) copyFileRange.invokeExact(err, in.value(), inOff, out.value(), outOff, length, 0);
+            } while (n < 0 && errno(err) == EINTR);
+            if (n < 0) {
+                throw failure("copy_file_range", errno(err));
+            }
+            return n;
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+    }
+
+    /**
+     * Makes {@code dest} share all of {@code src}'s extents ({@code FICLONE}). Filesystems
+     * without reflinks fail with {@code EOPNOTSUPP} (or {@code EINVAL}, {@code EXDEV} across
+     * filesystems): callers catch that and fall back to copying.
+     */
+    public void ficlone(Fd dest, Fd src) {
+        ioctlWithValue("ioctl(FICLONE)", dest, libc_h.FICLONE(), src.value());
+    }
+
+    // ---- block devices ------------------------------------------------------------------
+
+    /** The size in bytes of a block device ({@code BLKGETSIZE64}). */
+    public long blockDeviceSize(Fd fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment size = arena.allocate(ValueLayout.JAVA_LONG);
+            ioctlWithPointer(arena, "ioctl(BLKGETSIZE64)", fd, libc_h.BLKGETSIZE64(), size);
+            return size.get(ValueLayout.JAVA_LONG, 0);
+        }
+    }
+
+    /** The logical sector size of a block device ({@code BLKSSZGET}). */
+    public int logicalSectorSize(Fd fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment size = arena.allocate(ValueLayout.JAVA_INT);
+            ioctlWithPointer(arena, "ioctl(BLKSSZGET)", fd, libc_h.BLKSSZGET(), size);
+            return size.get(ValueLayout.JAVA_INT, 0);
+        }
+    }
+
+    /** Whether a block device is read-only ({@code BLKROGET}). */
+    public boolean blockDeviceReadOnly(Fd fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment flag = arena.allocate(ValueLayout.JAVA_INT);
+            ioctlWithPointer(arena, "ioctl(BLKROGET)", fd, libc_h.BLKROGET(), flag);
+            return flag.get(ValueLayout.JAVA_INT, 0) != 0;
+        }
+    }
+
+    /** Discards (TRIMs) a byte range of a block device ({@code BLKDISCARD}). */
+    public void blockDiscard(Fd fd, long offset, long length) {
+        blockRange("ioctl(BLKDISCARD)", fd, libc_h.BLKDISCARD(), offset, length);
+    }
+
+    /** Zeroes a byte range of a block device, offloaded where the device can ({@code BLKZEROOUT}). */
+    public void blockZeroOut(Fd fd, long offset, long length) {
+        blockRange("ioctl(BLKZEROOUT)", fd, libc_h.BLKZEROOUT(), offset, length);
+    }
+
+    /** Asks the kernel to re-read a block device's partition table ({@code BLKRRPART}). */
+    public void rereadPartitions(Fd fd) {
+        ioctlWithValue("ioctl(BLKRRPART)", fd, libc_h.BLKRRPART(), 0);
+    }
+
+    /**
+     * Tells the kernel about one partition of a whole disk ({@code BLKPG_ADD_PARTITION}), so
+     * its device node appears. Unlike {@link #rereadPartitions} this needs no partition-table
+     * parser in the kernel and works while other partitions are in use. {@code EBUSY} means
+     * the number is taken or the range overlaps an existing partition.
+     */
+    public void addPartition(Fd disk, int number, long startBytes, long lengthBytes) {
+        blkpg("ioctl(BLKPG_ADD_PARTITION)", disk, libc_h.BLKPG_ADD_PARTITION(), number, startBytes, lengthBytes);
+    }
+
+    /** Changes a partition's length as the kernel sees it ({@code BLKPG_RESIZE_PARTITION}); its start stays. */
+    public void resizePartition(Fd disk, int number, long startBytes, long lengthBytes) {
+        blkpg("ioctl(BLKPG_RESIZE_PARTITION)", disk, libc_h.BLKPG_RESIZE_PARTITION(), number, startBytes, lengthBytes);
+    }
+
+    /** Removes a partition's device node ({@code BLKPG_DEL_PARTITION}); {@code EBUSY} while it is in use. */
+    public void deletePartition(Fd disk, int number) {
+        blkpg("ioctl(BLKPG_DEL_PARTITION)", disk, libc_h.BLKPG_DEL_PARTITION(), number, 0, 0);
+    }
+
+    private void blkpg(String function, Fd disk, int operation, int number, long start, long length) {
+        if (number < 1) {
+            throw new IllegalArgumentException("partition numbers start at 1, not " + number);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment partition = arena.allocate(blkpg_partition.layout());
+            blkpg_partition.start(partition, start);
+            blkpg_partition.length(partition, length);
+            blkpg_partition.pno(partition, number);
+            MemorySegment argument = arena.allocate(blkpg_ioctl_arg.layout());
+            blkpg_ioctl_arg.op(argument, operation);
+            blkpg_ioctl_arg.datalen(argument, (int) blkpg_partition.layout().byteSize());
+            blkpg_ioctl_arg.data(argument, partition);
+            ioctlWithPointer(arena, function, disk, libc_h.BLKPG(), argument);
+        }
+    }
+
+    private void blockRange(String function, Fd fd, long request, long offset, long length) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment range = arena.allocate(ValueLayout.JAVA_LONG, 2);
+            range.setAtIndex(ValueLayout.JAVA_LONG, 0, offset);
+            range.setAtIndex(ValueLayout.JAVA_LONG, 1, length);
+            ioctlWithPointer(arena, function, fd, request, range);
+        }
+    }
+
+    /** {@code ioctl(fd, request, pointer)}, retried on EINTR; returns the call's result. */
+    int ioctlWithPointer(Arena arena, String function, Fd fd, long request, MemorySegment argument) {
+        MemorySegment err = captureSegment(arena);
+        try {
+            int rc;
+            do {
+                rc = (int) ioctlPointer.invokeExact(err, fd.value(), request, argument);
+            } while (rc < 0 && errno(err) == EINTR);
+            if (rc < 0) {
+                throw failure(function, errno(err));
+            }
+            return rc;
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+    }
+
+    /** {@code ioctl(fd, request, value)} for requests that take an integer; returns the result. */
+    int ioctlWithValue(String function, Fd fd, long request, long value) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = captureSegment(arena);
+            int rc;
+            do {
+                rc = (int) ioctlValue.invokeExact(err, fd.value(), request, value);
+            } while (rc < 0 && errno(err) == EINTR);
+            if (rc < 0) {
+                throw failure(function, errno(err));
+            }
+            return rc;
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+    }
+
+    // ---- durability and locking ---------------------------------------------------------
+
+    public void fsync(Fd fd) {
+        checkedInt("fsync", fd, 0);
+    }
+
+    public void fdatasync(Fd fd) {
+        checkedInt("fdatasync", fd, 0);
+    }
+
+    /**
+     * {@code flock(2)} with {@link #LOCK_SH}, {@link #LOCK_EX} or {@link #LOCK_UN}, optionally
+     * or-ed with {@link #LOCK_NB}; a held lock with {@code LOCK_NB} fails with {@code EAGAIN}.
+     */
+    public void flock(Fd fd, int operation) {
+        checkedInt("flock", fd, operation);
+    }
+
+    /** As {@link #flock} with {@code LOCK_NB}: false when another holder has the lock. */
+    public boolean tryFlock(Fd fd, int operation) {
+        try {
+            flock(fd, operation | LOCK_NB);
+            return true;
+        } catch (NativeCallException e) {
+            if (e.errno() == EAGAIN) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** fsync, fdatasync, fchmod and flock: int (fd, int) calls, retried on EINTR. */
+    private void checkedInt(String function, Fd fd, int argument) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = captureSegment(arena);
+            int value = fd.value();
+            int rc;
+            do {
+                rc = switch (function) {
+                    case "fsync" -> (int) fsync.invokeExact(err, value);
+                    case "fdatasync" -> (int) fdatasync.invokeExact(err, value);
+                    case "fchmod" -> (int) fchmod.invokeExact(err, value, argument);
+                    case "flock" -> (int) flock.invokeExact(err, value, argument);
+                    default -> throw new IllegalArgumentException(function);
+                };
+            } while (rc < 0 && errno(err) == EINTR);
+            if (rc < 0) {
+                throw failure(function, errno(err));
+            }
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+    }
+
+    // ---- data ---------------------------------------------------------------------------
+
+    /** {@code pread(2)} into a native segment; returns the bytes read, 0 at end of file. */
+    public long pread(Fd fd, MemorySegment buffer, long offset) {
+        return transfer("pread", fd, buffer, offset);
+    }
+
+    /** {@code pwrite(2)} from a native segment; returns the bytes written. */
+    public long pwrite(Fd fd, MemorySegment buffer, long offset) {
+        return transfer("pwrite", fd, buffer, offset);
+    }
+
+    /** {@code read(2)} at the descriptor's position. */
+    public long read(Fd fd, MemorySegment buffer) {
+        return transfer("read", fd, buffer, -1);
+    }
+
+    /** {@code write(2)} at the descriptor's position. */
+    public long write(Fd fd, MemorySegment buffer) {
+        return transfer("write", fd, buffer, -1);
+    }
+
+    /**
+     * {@code pread(2)} into a buffer's remaining space, advancing its position by the bytes
+     * read. Heap buffers go through a temporary native copy.
+     */
+    public int pread(Fd fd, ByteBuffer buffer, long offset) {
+        if (buffer.isDirect()) {
+            int n = (int) pread(fd, MemorySegment.ofBuffer(buffer), offset);
+            buffer.position(buffer.position() + n);
+            return n;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment tmp = arena.allocate(buffer.remaining());
+            int n = (int) pread(fd, tmp, offset);
+            buffer.put(tmp.asSlice(0, n).asByteBuffer());
+            return n;
+        }
+    }
+
+    /** {@code pwrite(2)} from a buffer's remaining bytes, advancing its position by the bytes written. */
+    public int pwrite(Fd fd, ByteBuffer buffer, long offset) {
+        if (buffer.isDirect()) {
+            int n = (int) pwrite(fd, MemorySegment.ofBuffer(buffer), offset);
+            buffer.position(buffer.position() + n);
+            return n;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment tmp = arena.allocate(buffer.remaining());
+            tmp.copyFrom(MemorySegment.ofBuffer(buffer));
+            int n = (int) pwrite(fd, tmp, offset);
+            buffer.position(buffer.position() + n);
+            return n;
+        }
+    }
+
+    private long transfer(String function, Fd fd, MemorySegment buffer, long offset) {
+        if (!buffer.isNative()) {
+            throw new IllegalArgumentException(function + " needs a native memory segment");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = captureSegment(arena);
+            int value = fd.value();
+            long size = buffer.byteSize();
+            long n;
+            do {
+                n = switch (function) {
+                    case "pread" -> (long) pread.invokeExact(err, value, buffer, size, offset);
+                    case "pwrite" -> (long) pwrite.invokeExact(err, value, buffer, size, offset);
+                    case "read" -> (long) read.invokeExact(err, value, buffer, size);
+                    case "write" -> (long) write.invokeExact(err, value, buffer, size);
+                    default -> throw new IllegalArgumentException(function);
+                };
+            } while (n < 0 && errno(err) == EINTR);
+            if (n < 0) {
+                throw failure(function, errno(err));
+            }
+            return n;
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+    }
+
+    // ---- errors -------------------------------------------------------------------------
+
+    /** The C library's description of an errno ({@code strerror_r}), such as "No such file or directory". */
+    public String strerror(int errno) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(256);
+            // GNU strerror_r: returns either buf or a static string.
+            MemorySegment text = libc_h.strerror_r(errno, buf, buf.byteSize());
+            return text.equals(MemorySegment.NULL) ? "errno " + errno : text.getString(0);
+        }
+    }
+
+    /** The symbolic name of an errno, such as {@code ENOENT}, or {@code errno N} if unknown. */
+    public String errnoName(int errno) {
+        String name = errnoNames.get(errno);
+        return name != null ? name : "errno " + errno;
+    }
+
+    /** The exception for a failed libc call, with the errno's name and strerror text. */
+    public NativeCallException failure(String function, int errno) {
+        return new NativeCallException(SONAME, function, errno, errnoName(errno), strerror(errno));
+    }
+
+    private static Map<Integer, String> errnoTable() {
+        Map<Integer, String> names = new HashMap<>();
+        // Where two names share a value (EOPNOTSUPP/ENOTSUP, EAGAIN/EWOULDBLOCK) the first wins.
+        putName(names, libc_h.EPERM(), "EPERM");
+        putName(names, libc_h.ENOENT(), "ENOENT");
+        putName(names, libc_h.ESRCH(), "ESRCH");
+        putName(names, libc_h.EINTR(), "EINTR");
+        putName(names, libc_h.EIO(), "EIO");
+        putName(names, libc_h.ENXIO(), "ENXIO");
+        putName(names, libc_h.E2BIG(), "E2BIG");
+        putName(names, libc_h.EBADF(), "EBADF");
+        putName(names, libc_h.EAGAIN(), "EAGAIN");
+        putName(names, libc_h.ENOMEM(), "ENOMEM");
+        putName(names, libc_h.EACCES(), "EACCES");
+        putName(names, libc_h.EFAULT(), "EFAULT");
+        putName(names, libc_h.ENOTBLK(), "ENOTBLK");
+        putName(names, libc_h.EBUSY(), "EBUSY");
+        putName(names, libc_h.EEXIST(), "EEXIST");
+        putName(names, libc_h.EXDEV(), "EXDEV");
+        putName(names, libc_h.ENODEV(), "ENODEV");
+        putName(names, libc_h.ENOTDIR(), "ENOTDIR");
+        putName(names, libc_h.EISDIR(), "EISDIR");
+        putName(names, libc_h.EINVAL(), "EINVAL");
+        putName(names, libc_h.ENFILE(), "ENFILE");
+        putName(names, libc_h.EMFILE(), "EMFILE");
+        putName(names, libc_h.ENOTTY(), "ENOTTY");
+        putName(names, libc_h.ETXTBSY(), "ETXTBSY");
+        putName(names, libc_h.EFBIG(), "EFBIG");
+        putName(names, libc_h.ENOSPC(), "ENOSPC");
+        putName(names, libc_h.ESPIPE(), "ESPIPE");
+        putName(names, libc_h.EROFS(), "EROFS");
+        putName(names, libc_h.EMLINK(), "EMLINK");
+        putName(names, libc_h.EPIPE(), "EPIPE");
+        putName(names, libc_h.ERANGE(), "ERANGE");
+        putName(names, libc_h.EDEADLK(), "EDEADLK");
+        putName(names, libc_h.ENAMETOOLONG(), "ENAMETOOLONG");
+        putName(names, libc_h.ENOLCK(), "ENOLCK");
+        putName(names, libc_h.ENOSYS(), "ENOSYS");
+        putName(names, libc_h.ENOTEMPTY(), "ENOTEMPTY");
+        putName(names, libc_h.ELOOP(), "ELOOP");
+        putName(names, libc_h.ENODATA(), "ENODATA");
+        putName(names, libc_h.EOPNOTSUPP(), "EOPNOTSUPP");
+        putName(names, libc_h.ENOTSUP(), "ENOTSUP");
+        putName(names, libc_h.EOVERFLOW(), "EOVERFLOW");
+        putName(names, libc_h.ETIMEDOUT(), "ETIMEDOUT");
+        putName(names, libc_h.ECONNREFUSED(), "ECONNREFUSED");
+        putName(names, libc_h.ECONNRESET(), "ECONNRESET");
+        putName(names, libc_h.EHOSTUNREACH(), "EHOSTUNREACH");
+        putName(names, libc_h.ENOTCONN(), "ENOTCONN");
+        putName(names, libc_h.EALREADY(), "EALREADY");
+        putName(names, libc_h.EINPROGRESS(), "EINPROGRESS");
+        putName(names, libc_h.ECANCELED(), "ECANCELED");
+        putName(names, libc_h.EDQUOT(), "EDQUOT");
+        putName(names, libc_h.ESTALE(), "ESTALE");
+        putName(names, libc_h.EUCLEAN(), "EUCLEAN");
+        putName(names, libc_h.EREMOTEIO(), "EREMOTEIO");
+        putName(names, libc_h.ENOMEDIUM(), "ENOMEDIUM");
+        putName(names, libc_h.EMEDIUMTYPE(), "EMEDIUMTYPE");
+        putName(names, libc_h.EILSEQ(), "EILSEQ");
+        putName(names, libc_h.EPROTO(), "EPROTO");
+        putName(names, libc_h.ENOKEY(), "ENOKEY");
+        return Map.copyOf(names);
+    }
+
+    private static void putName(Map<Integer, String> names, int value, String name) {
+        names.putIfAbsent(value, name);
+    }
+
+    // ---- strings ------------------------------------------------------------------------
+
+    /** A NUL-terminated UTF-8 copy of {@code s}; a NUL inside would silently cut it, so it is refused. */
+    static MemorySegment cString(Arena arena, String s) {
+        if (s.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("a path or name for a C call contains a NUL character");
+        }
+        return arena.allocateFrom(s);
+    }
+}
