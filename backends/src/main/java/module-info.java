@@ -4,5 +4,6 @@ module org.libstorage.backends {
     requires org.libstorage.bindings;
     requires org.libstorage.fallback;
 
-    provides org.libstorage.spi.PoolBackend with org.libstorage.backends.dir.DirBackend;
+    provides org.libstorage.spi.PoolBackend with org.libstorage.backends.dir.DirBackend,
+            org.libstorage.backends.iscsi.IscsiDirectBackend, org.libstorage.backends.iscsi.IscsiKernelBackend;
 }
