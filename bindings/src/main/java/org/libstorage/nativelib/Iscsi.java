@@ -412,11 +412,14 @@ public final class Iscsi {
                         () -> iscsi_reportluns_sync(context, 0, 16384));
                 try {
                     MemorySegment list = unmarshall("iscsi_reportluns_sync", task);
-                    int count = scsi_reportluns_list.num(list.reinterpret(4));
-                    MemorySegment full = list.reinterpret(4 + 2L * count);
+                    int count = scsi_reportluns_list.num(list.reinterpret(scsi_reportluns_list.sizeof()));
+                    // luns is a flexible array member (luns[0]); jextract's accessor is bounded by
+                    // its zero length, so the elements are read past it by offset.
+                    long first = scsi_reportluns_list.luns$offset();
+                    MemorySegment full = list.reinterpret(first + 2L * count);
                     List<Integer> luns = new ArrayList<>(count);
                     for (int i = 0; i < count; i++) {
-                        luns.add(Short.toUnsignedInt(scsi_reportluns_list.luns(full, i)));
+                        luns.add(Short.toUnsignedInt(full.get(ValueLayout.JAVA_SHORT, first + 2L * i)));
                     }
                     return luns;
                 } finally {
