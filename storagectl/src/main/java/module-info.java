@@ -2,6 +2,7 @@
 module org.libstorage.storagectl {
     requires org.libstorage.api;
     requires info.picocli;
+    requires java.xml;
     requires com.fasterxml.jackson.databind;
 
     opens org.libstorage.storagectl to info.picocli;

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.libstorage.PoolDefinition;
 import org.libstorage.PoolSource;
@@ -41,6 +42,11 @@ record PoolTypeRules(PoolType type, Set<Part> allowed, Set<Part> required, Targe
     private static final List<String> DISK_FORMATS = List.of("unknown", "dos", "dvh", "gpt", "mac", "bsd", "pc98",
             "sun", "lvm2");
     private static final List<String> LOGICAL_FORMATS = List.of("unknown", "lvm2");
+    private static final Pattern DNS_NAME = Pattern.compile("[a-zA-Z0-9.\\-]+");
+    private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*");
+    private static final Pattern WWN = Pattern.compile("(0x)?[0-9a-fA-F]{16}");
+    private static final Set<String> WWN_ATTRIBUTES = Set.of("wwnn", "wwpn", "parent_wwnn", "parent_wwpn",
+            "parent_fabric_wwn");
     private static final Set<String> ADAPTER_ATTRIBUTES = Set.of("name", "parent", "managed", "parent_wwnn",
             "parent_wwpn", "parent_fabric_wwn", "wwnn", "wwpn");
 
@@ -123,6 +129,27 @@ record PoolTypeRules(PoolType type, Set<Part> allowed, Set<Part> required, Targe
             }
         });
         s.adapter().ifPresent(PoolTypeRules::checkAdapter);
+        s.hosts().forEach(h -> {
+            if (!DNS_NAME.matcher(h.name()).matches() && !IPV6.matcher(h.name()).matches()) {
+                throw invalid("The source host name '" + h.name() + "' is neither a DNS name nor an IP address.");
+            }
+        });
+        s.protocolVersion().ifPresent(v -> {
+            if (!v.matches("[0-9]{1,9}")) {
+                throw invalid("The source protocol version '" + v + "' is not a number.");
+            }
+        });
+        boolean relativeDirAllowed = type == PoolType.NETFS
+                && s.format().filter(f -> f.equals("cifs") || f.equals("glusterfs")).isPresent();
+        s.dir().ifPresent(d -> {
+            if (!relativeDirAllowed && !d.isAbsolute()) {
+                throw invalid("The source dir '" + d + "' of a pool of type '" + type + "' is not absolute.");
+            }
+        });
+        if (relativeDirAllowed && s.protocolVersion().isPresent()) {
+            throw invalid("A pool of type 'netfs' with format '" + s.format().get()
+                    + "' cannot have a <protocol> version; only NFS mounts take one.");
+        }
         switch (target) {
             case NONE -> definition.target().ifPresent(t -> {
                 throw invalid(aPool() + " has no <target>; its volumes are reached over the network.");
@@ -163,6 +190,17 @@ record PoolTypeRules(PoolType type, Set<Part> allowed, Set<Part> required, Targe
                         + ADAPTER_ATTRIBUTES.stream().sorted().collect(Collectors.joining(", ")) + ".");
             }
         }
+        for (PoolDefinition.NameValue attribute : adapter.attributes()) {
+            if (WWN_ATTRIBUTES.contains(attribute.name()) && !WWN.matcher(attribute.value()).matches()) {
+                throw invalid("The <adapter> attribute " + attribute.name() + "='" + attribute.value()
+                        + "' is not a world wide name of 16 hexadecimal digits.");
+            }
+            if (attribute.name().equals("managed") && !attribute.value().equals("yes")
+                    && !attribute.value().equals("no")) {
+                throw invalid("The <adapter> attribute managed='" + attribute.value() + "' is neither 'yes' nor 'no'.");
+            }
+        }
+        adapter.parentAddress().ifPresent(PoolTypeRules::checkParentAddress);
         String type = adapter.type().orElse("scsi_host");
         boolean named = adapter.attributes().stream().anyMatch(a -> a.name().equals("name"));
         if (type.equals("scsi_host") && named == adapter.parentAddress().isPresent()) {
@@ -174,6 +212,29 @@ record PoolTypeRules(PoolType type, Set<Part> allowed, Set<Part> required, Targe
             if (!wwnn || !wwpn || adapter.parentAddress().isPresent()) {
                 throw invalid("An fc_host <adapter> needs 'wwnn' and 'wwpn' attributes and no <parentaddr>.");
             }
+        }
+    }
+
+    private static void checkParentAddress(PoolSource.ParentAddress address) {
+        address.uniqueId().ifPresent(id -> {
+            if (!id.matches("[0-9]{1,9}") || Integer.parseInt(id) == 0) {
+                throw invalid("The <parentaddr> unique_id '" + id + "' is not a positive number.");
+            }
+        });
+        pciField("domain", address.domain(), "(0x)?[0-9a-fA-F]{1,8}|[0-9]{1,10}", 0xFFFF_FFFFL);
+        pciField("bus", address.bus(), "0x[0-9a-fA-F]{1,2}|[0-9]{1,3}", 255);
+        pciField("slot", address.slot(), "(0x)?[0-1]?[0-9a-fA-F]|[0-9]{1,2}", 31);
+        pciField("function", address.function(), "(0x)?[0-7]|[0-9]", 7);
+    }
+
+    private static void pciField(String name, String value, String pattern, long max) {
+        boolean ok = value.matches(pattern);
+        if (ok && !value.startsWith("0x") && value.matches("[0-9]+")) {
+            // Plain decimal values have a range; hex patterns bound themselves by their digit count.
+            ok = Long.parseLong(value) <= max;
+        }
+        if (!ok) {
+            throw invalid("The PCI address " + name + "='" + value + "' of <parentaddr> is not a valid " + name + ".");
         }
     }
 }

@@ -56,10 +56,19 @@ public final class VolumeXml {
         root.child("source").ifPresent(s -> s.children("device").forEach(d -> b.extents(extents(d))));
         root.child("target").ifPresent(t -> b.target(target(t)));
         root.child("backingStore").ifPresent(bs -> b.backingStore(backingStore(bs)));
-        return b.build();
+        VolumeDefinition definition = b.build();
+        check(definition);
+        return definition;
     }
 
+    /**
+     * Writes a {@code <volume>} document.
+     *
+     * @throws org.libstorage.StorageException {@code INVALID_DEFINITION} when the definition holds
+     *         what libvirt's storagevol.rng cannot express (a relative backing path, say)
+     */
     public static String write(VolumeDefinition definition) {
+        check(definition);
         XmlWriter out = new XmlWriter();
         out.start("volume", "type", definition.type().map(VolumeType::xmlName).orElse(null));
         out.text("name", definition.name());
@@ -91,6 +100,45 @@ public final class VolumeXml {
         });
         out.end("volume");
         return out.toString();
+    }
+
+    /** Refuses what storagevol.rng would, on reading and on writing alike. */
+    private static void check(VolumeDefinition definition) {
+        for (SourceExtents device : definition.extents()) {
+            if (!device.device().isAbsolute()) {
+                throw invalid("The source device '" + device.device() + "' of volume '" + definition.name()
+                        + "' is not an absolute path.");
+            }
+        }
+        definition.backingStore().ifPresent(bs -> {
+            if (!bs.path().isAbsolute()) {
+                throw invalid("The backing store '" + bs.path() + "' of volume '" + definition.name()
+                        + "' is not an absolute path.");
+            }
+        });
+        VolumeTarget target = definition.target();
+        target.compat().ifPresent(c -> {
+            if (!c.matches("[0-9]+\\.[0-9]+")) {
+                throw invalid("The compat level '" + c + "' of volume '" + definition.name() + "' is not of the form 1.1.");
+            }
+        });
+        for (String f : target.features()) {
+            if (!FEATURES.contains(f)) {
+                throw invalid("The volume feature '" + f + "' is not one of " + String.join(", ", FEATURES) + ".");
+            }
+        }
+        target.encryption().ifPresent(e -> {
+            if (!ENCRYPTION_FORMATS.contains(e.format())) {
+                throw invalid("The encryption format '" + e.format() + "' is not one of "
+                        + String.join(", ", ENCRYPTION_FORMATS) + ".");
+            }
+            e.engine().ifPresent(engine -> {
+                if (!engine.equals("qemu") && !engine.equals("librbd")) {
+                    throw invalid("The encryption engine '" + engine + "' is neither 'qemu' nor 'librbd'.");
+                }
+            });
+            checkEncryption(e);
+        });
     }
 
     // ---- reading ----
@@ -227,11 +275,6 @@ public final class VolumeXml {
     // ---- writing ----
 
     private static void writeEncryption(XmlWriter out, Encryption e) {
-        checkEncryption(e);
-        if (!ENCRYPTION_FORMATS.contains(e.format())) {
-            throw invalid("The encryption format '" + e.format() + "' is not one of "
-                    + String.join(", ", ENCRYPTION_FORMATS) + ".");
-        }
         String[] attributes = {"format", e.format(), "engine", e.engine().orElse(null)};
         if (e.secret().isEmpty()) {
             out.empty("encryption", attributes);
@@ -273,11 +316,6 @@ public final class VolumeXml {
             out.empty("nocow");
         }
         if (!target.features().isEmpty()) {
-            target.features().forEach(f -> {
-                if (!FEATURES.contains(f)) {
-                    throw invalid("The volume feature '" + f + "' is not one of " + String.join(", ", FEATURES) + ".");
-                }
-            });
             out.start("features");
             target.features().forEach(out::empty);
             out.end("features");

@@ -80,6 +80,16 @@ final class XmlWriter {
                 case '\t', '\n' -> out.append("&#").append((int) c).append(';');
                 case '\r' -> out.append("&#13;");
                 default -> {
+                    if (Character.isSurrogate(c)) {
+                        if (Character.isHighSurrogate(c) && i + 1 < value.length()
+                                && Character.isLowSurrogate(value.charAt(i + 1))) {
+                            out.append(c).append(value.charAt(++i));
+                            continue;
+                        }
+                        throw new StorageException(ErrorCode.INVALID_DEFINITION, null, null,
+                                "The value '" + printable(value) + "' contains an unpaired surrogate U+"
+                                        + String.format("%04X", (int) c) + ", which is not a character.");
+                    }
                     if (c < 0x20 || c == 0xFFFE || c == 0xFFFF) {
                         // XML 1.0 cannot carry these at all, not even as character references.
                         throw new StorageException(ErrorCode.INVALID_DEFINITION, null, null,

@@ -108,6 +108,25 @@ class BadXmlInputTest {
                         ErrorCode.INVALID_DEFINITION, "allocation='sometimes'", "<volume>"),
                 bad("refresh on a dir pool", dirPool("<refresh><volume allocation='capacity'/></refresh>"),
                         ErrorCode.INVALID_DEFINITION, "type 'dir'", "<refresh>"),
+                bad("host name with underscore", "<pool type='netfs'><name>p</name><source><host name='nfs_server'/>"
+                        + "<dir path='/x'/></source><target><path>/p</path></target></pool>",
+                        ErrorCode.INVALID_DEFINITION, "'nfs_server'", "DNS name"),
+                bad("relative nfs export", "<pool type='netfs'><name>p</name><source><host name='h'/>"
+                        + "<dir path='export'/><format type='nfs'/></source><target><path>/p</path></target></pool>",
+                        ErrorCode.INVALID_DEFINITION, "'export'", "not absolute"),
+                bad("protocol version on cifs", "<pool type='netfs'><name>p</name><source><host name='h'/>"
+                        + "<dir path='share'/><format type='cifs'/><protocol ver='3'/></source>"
+                        + "<target><path>/p</path></target></pool>", ErrorCode.INVALID_DEFINITION, "'cifs'", "<protocol>"),
+                bad("bad wwnn", "<pool type='scsi'><name>p</name><source><adapter type='fc_host' wwnn='xyz'"
+                        + " wwpn='10000000c9831b4b'/></source><target><path>/dev</path></target></pool>",
+                        ErrorCode.INVALID_DEFINITION, "wwnn='xyz'"),
+                bad("bad pci slot", "<pool type='scsi'><name>p</name><source><adapter type='scsi_host'><parentaddr>"
+                        + "<address domain='0x0000' bus='0x00' slot='99' function='0x0'/></parentaddr></adapter></source>"
+                        + "<target><path>/dev</path></target></pool>", ErrorCode.INVALID_DEFINITION, "slot='99'"),
+                bad("scsi_host with name and parentaddr", "<pool type='scsi'><name>p</name><source>"
+                        + "<adapter type='scsi_host' name='host0'><parentaddr><address domain='0' bus='0' slot='1'"
+                        + " function='0'/></parentaddr></adapter></source><target><path>/dev</path></target></pool>",
+                        ErrorCode.INVALID_DEFINITION, "scsi_host", "exactly one"),
                 bad("iscsi-direct without initiator", "<pool type='iscsi-direct'><name>p</name><source><host name='h'/>"
                         + "<device path='iqn.2020-01.org.example:t'/></source></pool>",
                         ErrorCode.INVALID_DEFINITION, "type 'iscsi-direct'", "<initiator>"));
@@ -148,6 +167,10 @@ class BadXmlInputTest {
                         ErrorCode.INVALID_DEFINITION, "<clusterSize>", "zero"),
                 bad("backing store without path", volume("<capacity>1</capacity><backingStore/>"),
                         ErrorCode.INVALID_DEFINITION, "<backingStore>", "<path>"),
+                bad("relative backing store", volume("<capacity>1</capacity><backingStore><path>base.qcow2</path>"
+                        + "</backingStore>"), ErrorCode.INVALID_DEFINITION, "'base.qcow2'", "not an absolute path"),
+                bad("relative extent device", volume("<source><device path='sda'><extent start='0' end='1'/></device>"
+                        + "</source><capacity>1</capacity>"), ErrorCode.INVALID_DEFINITION, "'sda'", "absolute"),
                 bad("extent without end", volume("<source><device path='/dev/sda'><extent start='0'/></device></source>"
                         + "<capacity>1</capacity>"), ErrorCode.INVALID_DEFINITION, "<extent>", "'end'"));
     }

@@ -196,6 +196,17 @@ class PoolXmlTest {
     }
 
     @Test
+    void refusesUnpairedSurrogatesButKeepsCharactersBeyondTheBmp() {
+        PoolDefinition broken = PoolDefinition.builder(PoolType.DIR, "p\uD800q").targetPath(Path.of("/p")).build();
+        PoolDefinition emoji = PoolDefinition.builder(PoolType.DIR, "p\uD83D\uDCBE").targetPath(Path.of("/p")).build();
+
+        StorageException e = assertThrows(StorageException.class, () -> PoolXml.write(broken, Optional.empty()));
+
+        assertTrue(e.getMessage().contains("U+D800"), e.getMessage());
+        assertEquals(emoji, PoolXml.parse(PoolXml.write(emoji, Optional.empty())));
+    }
+
+    @Test
     void writesSourcesAsFindPoolSourcesPrintsThem() {
         List<PoolSource> found = List.of(
                 PoolSource.builder().name("vg0").device(Path.of("/dev/loop0")).format("lvm2").build(),

@@ -7,6 +7,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -19,8 +21,9 @@ import org.libstorage.bindings.libc.loop_info64;
  * without spawning {@code losetup}. Needs root (CAP_SYS_ADMIN).
  *
  * <p>Partition scanning is always asked for, but partition nodes appear only if the kernel
- * was built with the table's parser ({@code CONFIG_EFI_PARTITION}, {@code CONFIG_MSDOS_PARTITION});
- * {@link #attach(Path, long, long, boolean)} reaches a partition by its byte range instead.
+ * was built with the table's parser ({@code CONFIG_EFI_PARTITION}, {@code CONFIG_MSDOS_PARTITION}).
+ * Where it was not, {@link #addPartitionNodes} adds them through {@code BLKPG}, and
+ * {@link #attach(Path, long, long, boolean)} reaches a partition by its byte range.
  */
 public final class LoopDevices {
     public static final int LO_FLAGS_READ_ONLY = libc_h.LO_FLAGS_READ_ONLY();
@@ -124,6 +127,28 @@ public final class LoopDevices {
         MemorySegment field = loop_info64.lo_file_name(info);
         int length = (int) Math.min(name.length, field.byteSize() - 1);
         MemorySegment.copy(name, 0, field, ValueLayout.JAVA_BYTE, 0, length);
+    }
+
+    /**
+     * Makes sure every partition in the device's partition table has its {@code /dev/loopNpM}
+     * node, adding missing ones with {@code BLKPG} as {@code partx --add} does (partition
+     * scanning alone creates none on kernels without the table's parser). Returns the nodes.
+     */
+    public static List<Path> addPartitionNodes(LoopDevice loop) {
+        Objects.requireNonNull(loop, "loop");
+        Libc libc = Libc.instance();
+        List<Path> nodes = new ArrayList<>();
+        List<Blkid.Partition> partitions = Blkid.instance().probe(loop.path()).partitions();
+        try (Fd disk = libc.open(loop.path(), Libc.O_RDONLY, 0)) {
+            for (Blkid.Partition partition : partitions) {
+                Path node = loop.partition(partition.number());
+                if (!Files.exists(node)) {
+                    libc.addPartition(disk, partition.number(), partition.startBytes(), partition.sizeBytes());
+                }
+                nodes.add(node);
+            }
+        }
+        return List.copyOf(nodes);
     }
 
     /**

@@ -789,6 +789,33 @@ public class libc_h extends libc_h$shared {
     public static int SEEK_HOLE() {
         return SEEK_HOLE;
     }
+    private static final int BLKPG_ADD_PARTITION = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define BLKPG_ADD_PARTITION 1
+     * }
+     */
+    public static int BLKPG_ADD_PARTITION() {
+        return BLKPG_ADD_PARTITION;
+    }
+    private static final int BLKPG_DEL_PARTITION = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define BLKPG_DEL_PARTITION 2
+     * }
+     */
+    public static int BLKPG_DEL_PARTITION() {
+        return BLKPG_DEL_PARTITION;
+    }
+    private static final int BLKPG_RESIZE_PARTITION = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define BLKPG_RESIZE_PARTITION 3
+     * }
+     */
+    public static int BLKPG_RESIZE_PARTITION() {
+        return BLKPG_RESIZE_PARTITION;
+    }
     private static final int LO_NAME_SIZE = (int)64L;
     /**
      * {@snippet lang=c :
@@ -3011,6 +3038,15 @@ public class libc_h extends libc_h$shared {
      */
     public static int STATX_BTIME() {
         return STATX_BTIME;
+    }
+    private static final int BLKPG = (int)4713L;
+    /**
+     * {@snippet lang=c :
+     * #define BLKPG 4713
+     * }
+     */
+    public static int BLKPG() {
+        return BLKPG;
     }
     private static final int BLKROGET = (int)4702L;
     /**

@@ -1,0 +1,105 @@
+package org.libstorage.storagectl;
+
+import java.math.BigDecimal;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * Byte sizes as virsh reads and prints them. Reading uses libvirt's unit table
+ * (virScaleInteger): no unit or {@code b}/{@code byte}/{@code bytes} is bytes; a single
+ * letter or {@code KiB}-style suffix is a power of 1024; {@code KB}-style is a power of 1000;
+ * case does not matter. A fraction is accepted when the result is a whole number of bytes
+ * ({@code 1.5GiB} yes, {@code 0.1K} no), which virsh refuses but people type.
+ */
+final class Sizes {
+    private static final String PREFIXES = "kmgtpe";
+    private static final String[] BINARY_UNITS = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    private static final Map<String, Long> BYTE_UNITS = Map.of("", 1L, "b", 1L, "byte", 1L, "bytes", 1L);
+
+    private Sizes() {
+    }
+
+    /**
+     * The number of bytes {@code text} means.
+     *
+     * @throws IllegalArgumentException saying what is wrong with {@code text}
+     */
+    static long parse(String text) {
+        String trimmed = text.strip();
+        int end = 0;
+        while (end < trimmed.length() && (Character.isDigit(trimmed.charAt(end)) || trimmed.charAt(end) == '.')) {
+            end++;
+        }
+        String number = trimmed.substring(0, end);
+        String unit = trimmed.substring(end).strip();
+        if (number.isEmpty() || number.equals(".") || number.chars().filter(c -> c == '.').count() > 1) {
+            throw new IllegalArgumentException("'" + text + "' is not a size: expected a number of bytes, "
+                    + "optionally with a unit such as 512MiB, 10G or 1TB");
+        }
+        long scale = scale(unit).orElseThrow(() -> new IllegalArgumentException("'" + text
+                + "' has the unknown unit '" + unit + "': use B, K/KiB, M/MiB, G/GiB, T/TiB, P/PiB, E/EiB "
+                + "(powers of 1024) or KB, MB, GB, TB, PB, EB (powers of 1000)"));
+        BigDecimal bytes = new BigDecimal(number).multiply(BigDecimal.valueOf(scale));
+        if (bytes.stripTrailingZeros().scale() > 0) {
+            throw new IllegalArgumentException("'" + text + "' is not a whole number of bytes");
+        }
+        if (bytes.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+            throw new IllegalArgumentException("'" + text + "' is larger than " + Long.MAX_VALUE + " bytes");
+        }
+        return bytes.longValueExact();
+    }
+
+    private static java.util.OptionalLong scale(String unit) {
+        String u = unit.toLowerCase(Locale.ROOT);
+        Long plain = BYTE_UNITS.get(u);
+        if (plain != null) {
+            return java.util.OptionalLong.of(plain);
+        }
+        int power = PREFIXES.indexOf(u.charAt(0)) + 1;
+        if (power == 0) {
+            return java.util.OptionalLong.empty();
+        }
+        String rest = u.substring(1);
+        long base;
+        if (rest.isEmpty() || rest.equals("ib")) {
+            base = 1024;
+        } else if (rest.equals("b")) {
+            base = 1000;
+        } else {
+            return java.util.OptionalLong.empty();
+        }
+        long scale = 1;
+        for (int i = 0; i < power; i++) {
+            scale *= base;
+        }
+        return java.util.OptionalLong.of(scale);
+    }
+
+    /** {@code bytes} the way virsh prints capacities: two decimals in the largest binary unit below it. */
+    static String human(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        double value = bytes;
+        int unit = 0;
+        while (value >= 1024 && unit < BINARY_UNITS.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        return String.format(Locale.ROOT, "%.2f %s", value, BINARY_UNITS[unit]);
+    }
+
+    /** Lets picocli read size options and parameters, turning a bad size into a usage error. */
+    static final class Converter implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                return parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

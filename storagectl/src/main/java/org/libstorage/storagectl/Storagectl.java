@@ -1,0 +1,257 @@
+package org.libstorage.storagectl;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.function.Function;
+import org.libstorage.ErrorCode;
+import org.libstorage.Pool;
+import org.libstorage.Storage;
+import org.libstorage.StorageConfig;
+import org.libstorage.StorageException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code storagectl} command: global options, and what every verb shares (the opened
+ * {@link Storage}, output streams, progress bars, pool lookup). Verbs reach it through
+ * {@code @ParentCommand}.
+ */
+@Command(name = "storagectl",
+        versionProvider = Storagectl.Version.class,
+        usageHelpAutoWidth = true,
+        sortOptions = false,
+        description = {
+            "Manages host storage as pools that hand out volumes, with virsh's verbs, in-process (no daemon).",
+            "Try 'storagectl tour' for a guided run on a throwaway directory pool."},
+        subcommands = {
+            PoolVerbs.PoolList.class, PoolVerbs.PoolDefine.class, PoolVerbs.PoolDefineAs.class,
+            PoolVerbs.PoolBuild.class, PoolVerbs.PoolStart.class, PoolVerbs.PoolStop.class,
+            PoolVerbs.PoolDelete.class, PoolVerbs.PoolUndefine.class, PoolVerbs.PoolInfoVerb.class,
+            PoolVerbs.PoolDumpXml.class, PoolVerbs.PoolRefresh.class, PoolVerbs.PoolAutostart.class,
+            PoolVerbs.PoolName.class, PoolVerbs.PoolUuid.class,
+            HostVerbs.FindPoolSources.class,
+            VolumeVerbs.VolList.class, VolumeVerbs.VolCreate.class, VolumeVerbs.VolCreateAs.class,
+            VolumeVerbs.VolCreateFrom.class, VolumeVerbs.VolClone.class, VolumeVerbs.VolDelete.class,
+            VolumeVerbs.VolResize.class, VolumeVerbs.VolWipe.class, VolumeVerbs.VolSnapshot.class,
+            VolumeVerbs.VolInfoVerb.class, VolumeVerbs.VolDumpXml.class, VolumeVerbs.VolPath.class,
+            VolumeVerbs.VolKey.class, VolumeVerbs.VolName.class, VolumeVerbs.VolPool.class,
+            VolumeVerbs.VolUpload.class, VolumeVerbs.VolDownload.class,
+            HostVerbs.HostDevices.class, HostVerbs.Backends.class,
+            Tour.class,
+            CommandLine.HelpCommand.class})
+final class Storagectl implements Runnable {
+
+    @Option(names = "--config-dir", paramLabel = "DIR", scope = ScopeType.INHERIT,
+            description = "Keep definitions and run-time state under DIR instead of /etc/libstorage "
+                    + "and /run/libstorage (root) or the XDG directories (others).")
+    Path configDir;
+
+    @Option(names = "--json", scope = ScopeType.INHERIT,
+            description = "Print lists and info as JSON, for programs.")
+    boolean json;
+
+    @Option(names = "--debug", scope = ScopeType.INHERIT,
+            description = "Print the stack trace and causes of an error.")
+    boolean debug;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
+    boolean help;
+
+    @Option(names = {"-V", "--version"}, versionHelp = true, description = "Print the version.")
+    boolean version;
+
+    @Spec
+    CommandSpec spec;
+
+    private final Function<StorageConfig, Storage> opener;
+    private final boolean terminal;
+    private final boolean closesStorage;
+    private Storage storage;
+
+    /**
+     * @param opener opens the storage for a configuration ({@code Storage::open}; tests pass fakes)
+     * @param terminal whether stdout is a terminal, which turns progress bars on
+     * @param closesStorage whether to close the storage after the verb (not when the caller shares one)
+     */
+    Storagectl(Function<StorageConfig, Storage> opener, boolean terminal, boolean closesStorage) {
+        this.opener = opener;
+        this.terminal = terminal;
+        this.closesStorage = closesStorage;
+    }
+
+    /** Builds the command line with storagectl's error handling: one line per error, exit status per category. */
+    static CommandLine commandLine(Storagectl root, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(root);
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // Every verb takes --help ("storagectl help VERB" works too); the help verb has its own.
+        cl.getSubcommands().forEach((name, sub) -> {
+            CommandSpec verb = sub.getCommandSpec();
+            if (!(verb.userObject() instanceof CommandLine.HelpCommand) && verb.findOption("--help") == null) {
+                verb.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+                        .description("Show this help.").build());
+            }
+        });
+        // "vol-resize VOL -1G --delta --shrink" shrinks by 1 GiB, as in virsh: -1G is a value, not an option.
+        cl.getSubcommands().get("vol-resize").setUnmatchedOptionsArePositionalParams(true);
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> root.report(e));
+        cl.setParameterExceptionHandler((e, args) -> {
+            CommandLine failed = e.getCommandLine();
+            err.println("error: " + e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+            err.println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for more information.");
+            err.flush();
+            return CommandLine.ExitCode.USAGE;
+        });
+        return cl;
+    }
+
+    /** Runs storagectl with {@code args}; returns the exit status. */
+    static int run(String[] args, Function<StorageConfig, Storage> opener, boolean terminal,
+                   PrintWriter out, PrintWriter err) {
+        Storagectl root = new Storagectl(opener, terminal, true);
+        try {
+            return commandLine(root, out, err).execute(args);
+        } finally {
+            root.closeStorage();
+            out.flush();
+            err.flush();
+        }
+    }
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "Missing verb: name one, such as pool-list or tour.");
+    }
+
+    /** The storage for the chosen configuration, opened on first use. */
+    Storage storage() {
+        if (storage == null) {
+            StorageConfig config = configDir != null ? StorageConfig.ofDirectory(configDir.toAbsolutePath())
+                    : StorageConfig.defaults();
+            storage = opener.apply(config);
+        }
+        return storage;
+    }
+
+    /** Whether the storage was opened with the default configuration (no --config-dir). */
+    Optional<Path> configDir() {
+        return Optional.ofNullable(configDir);
+    }
+
+    boolean json() {
+        return json;
+    }
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    /** A progress bar for a long operation; draws only when stdout is a terminal. */
+    ProgressBar progress(String label) {
+        return ProgressBar.create(err(), terminal, label);
+    }
+
+    Function<StorageConfig, Storage> opener() {
+        return opener;
+    }
+
+    boolean terminal() {
+        return terminal;
+    }
+
+    /** The pool named {@code nameOrUuid}, looked up by name first and then by UUID, as virsh does. */
+    Pool pool(String nameOrUuid) {
+        Optional<Pool> byName = storage().pool(nameOrUuid);
+        if (byName.isPresent()) {
+            return byName.get();
+        }
+        return parseUuid(nameOrUuid).flatMap(storage()::poolByUuid).orElseThrow(() ->
+                new StorageException(ErrorCode.NO_SUCH_POOL, "pool '" + nameOrUuid + "'", null,
+                        "No pool is named '" + nameOrUuid + "' or has that UUID; 'storagectl pool-list --all' lists them."));
+    }
+
+    private static Optional<UUID> parseUuid(String text) {
+        try {
+            return text.length() == 36 ? Optional.of(UUID.fromString(text)) : Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private void closeStorage() {
+        if (storage != null && closesStorage) {
+            Storage s = storage;
+            storage = null;
+            s.close();
+        }
+    }
+
+    /** Prints {@code e} as one line (plus its trace with --debug) and returns the exit status for it. */
+    int report(Exception e) {
+        PrintWriter err = spec.commandLine().getErr();
+        int status;
+        if (e instanceof StorageException se) {
+            err.println("error: " + se.getMessage());
+            status = se.code().category().exitStatus();
+        } else if (e instanceof UncheckedIOException || e instanceof IOException) {
+            Throwable io = e instanceof UncheckedIOException u ? u.getCause() : e;
+            err.println("error: " + describe(io));
+            status = ErrorCode.IO_ERROR.category().exitStatus();
+        } else {
+            err.println("error: internal error: " + e);
+            status = ErrorCode.INTERNAL_ERROR.category().exitStatus();
+        }
+        if (debug) {
+            e.printStackTrace(err);
+        } else if (!(e instanceof StorageException)) {
+            err.println("(run again with --debug for the stack trace)");
+        }
+        err.flush();
+        return status;
+    }
+
+    /** An I/O failure as one sentence: the JDK's file exceptions carry only the path as message. */
+    static String describe(Throwable io) {
+        return switch (io) {
+            case java.nio.file.NoSuchFileException e -> e.getFile() + ": no such file or directory";
+            case java.nio.file.AccessDeniedException e -> e.getFile() + ": permission denied";
+            case java.nio.file.FileAlreadyExistsException e -> e.getFile() + ": already exists";
+            case java.nio.file.NotDirectoryException e -> e.getFile() + ": not a directory";
+            default -> String.valueOf(io.getMessage());
+        };
+    }
+
+    /** Prints the version of storagectl and of the Java runtime. */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties props = new Properties();
+            try (InputStream in = Storagectl.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    props.load(in);
+                }
+            }
+            return new String[] {
+                "storagectl " + props.getProperty("version", "(unknown version)"),
+                "Java " + Runtime.version() + " (" + System.getProperty("java.vendor", "unknown vendor") + ")"};
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package org.libstorage.storagectl;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.libstorage.Storage;
+import org.libstorage.StorageConfig;
+
+/** Runs storagectl in-process against a given storage, capturing what it prints and its exit status. */
+final class Cli {
+    private final Function<StorageConfig, Storage> opener;
+    private final boolean terminal;
+    final List<StorageConfig> configsOpened = new ArrayList<>();
+
+    Cli(Function<StorageConfig, Storage> opener, boolean terminal) {
+        this.opener = opener;
+        this.terminal = terminal;
+    }
+
+    Cli(Storage storage) {
+        this(config -> storage, false);
+    }
+
+    record Result(int status, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + status + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Storagectl.run(args, config -> {
+            configsOpened.add(config);
+            return opener.apply(config);
+        }, terminal, new PrintWriter(out), new PrintWriter(err));
+        return new Result(status, out.toString(), err.toString());
+    }
+}
