@@ -27,6 +27,11 @@ import org.libstorage.StorageException;
 final class FileLocks {
     private static final System.Logger LOG = System.getLogger(FileLocks.class.getName());
     private static final ConcurrentMap<Path, Entry> LOCKS = new ConcurrentHashMap<>();
+    /**
+     * Lock directories as given and as resolved: entries are keyed by real path, so two spellings
+     * of one run directory (a symlink, {@code ..}) still share one lock.
+     */
+    private static final ConcurrentMap<Path, Path> REAL_DIRECTORIES = new ConcurrentHashMap<>();
 
     private FileLocks() {
     }
@@ -61,7 +66,8 @@ final class FileLocks {
      * gives {@link ErrorCode#CANCELLED}.
      */
     static Held acquire(Path file, String object, String operation) {
-        Path key = file.toAbsolutePath().normalize();
+        Path key = realDirectory(file.toAbsolutePath().normalize().getParent(), object, operation)
+                .resolve(file.getFileName());
         Entry entry = LOCKS.computeIfAbsent(key, k -> new Entry());
         try {
             entry.lock.lockInterruptibly();
@@ -87,6 +93,22 @@ final class FileLocks {
             }
         }
         return new Held(entry);
+    }
+
+    private static Path realDirectory(Path dir, String object, String operation) {
+        Path real = REAL_DIRECTORIES.get(dir);
+        if (real != null) {
+            return real;
+        }
+        try {
+            Files.createDirectories(dir);
+            real = dir.toRealPath();
+        } catch (IOException e) {
+            throw new StorageException(ErrorCode.IO_ERROR, object, operation,
+                    "Cannot create the lock directory " + dir + ": " + e.getMessage() + ".", e);
+        }
+        REAL_DIRECTORIES.putIfAbsent(dir, real);
+        return real;
     }
 
     private static void release(Entry entry) {

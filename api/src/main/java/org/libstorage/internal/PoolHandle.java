@@ -402,6 +402,7 @@ final class PoolHandle implements Pool {
 
     /** Runs a volume operation under the pool lock, with the volume as the last refresh saw it. */
     <T> T withVolume(VolumeHandle volume, String operation, VolumeBody<T> body) {
+        LOG.log(Level.DEBUG, "{0} {1}", operation, Failures.volume(volume.name(), name));
         return locked(operation, state -> {
             VolumeDefinition current = existingVolume(state, volume, operation);
             return body.run(new VolumeContext(state.runtime(), () -> driver(state, operation), current));

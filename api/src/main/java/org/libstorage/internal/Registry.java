@@ -38,14 +38,14 @@ final class Registry {
 
     /** What tells one version of a file from another without reading it. */
     record Stamp(Object fileKey, FileTime modified, long size) {
-        static Optional<Stamp> of(Path file) {
+        /** The stamp of a regular file (following symlinks); empty when there is none. */
+        static Optional<Stamp> of(Path file) throws IOException {
             try {
                 BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-                return Optional.of(new Stamp(a.fileKey(), a.lastModifiedTime(), a.size()));
+                return a.isRegularFile() ? Optional.of(new Stamp(a.fileKey(), a.lastModifiedTime(), a.size()))
+                        : Optional.empty();
             } catch (NoSuchFileException e) {
                 return Optional.empty();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
             }
         }
     }
@@ -73,7 +73,7 @@ final class Registry {
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(layout.definitions(), "*.xml")) {
             for (Path file : dir) {
                 String name = Layout.poolNameOf(file);
-                if (name == null || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                if (name == null) {
                     continue;
                 }
                 seen.add(name);
@@ -102,8 +102,8 @@ final class Registry {
         Optional<Stamp> stamp;
         try {
             stamp = Stamp.of(file);
-        } catch (java.io.UncheckedIOException e) {
-            throw Failures.io(Failures.pool(name), null, "read " + file, e.getCause());
+        } catch (IOException e) {
+            throw Failures.io(Failures.pool(name), null, "read " + file, e);
         }
         if (stamp.isEmpty()) {
             cache.remove(name);

@@ -371,6 +371,26 @@ class PoolRegistryTest {
     }
 
     @Test
+    void instancesReachingTheDirectoryByDifferentSpellingsShareTheLocks() throws Exception {
+        Files.createDirectories(config);
+        Path alias = Files.createSymbolicLink(dir.resolve("alias"), config);
+        Pool pool = storage.definePool(dirPool("a", dir.resolve("a")));
+        try (Storage other = Storage.open(StorageConfig.ofDirectory(alias))) {
+            Pool same = other.requirePool("a");
+            Thread toggler = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 200; i++) {
+                    same.setAutostart(i % 2 == 0);
+                }
+            });
+            for (int i = 0; i < 200; i++) {
+                pool.setAutostart(i % 2 == 1);
+            }
+            toggler.join();
+            assertEquals(pool.isAutostart(), same.isAutostart());
+        }
+    }
+
+    @Test
     void aClosedStorageRefusesWork() {
         storage.close();
         assertFails(ErrorCode.INVALID_ARGUMENT, storage::pools, "closed");

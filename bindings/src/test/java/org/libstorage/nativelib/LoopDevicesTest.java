@@ -46,6 +46,10 @@ class LoopDevicesTest {
             }
             assertEquals(java.util.List.of(loop.partition(1)), LoopDevices.addPartitionNodes(loop),
                     "adding again is a no-op");
+            Blkid.Probe partition = Blkid.instance().probe(loop.partition(1));
+            assertEquals(java.util.Optional.of("first"), partition.value("PART_ENTRY_NAME"));
+            assertEquals(java.util.Optional.of("1"), partition.value("PART_ENTRY_NUMBER"));
+            assertEquals(java.util.Optional.of("2048"), partition.value("PART_ENTRY_OFFSET"));
 
             LoopInfo info = LoopDevices.info(device).orElseThrow();
             assertEquals(loop.number(), info.number());
@@ -80,6 +84,35 @@ class LoopDevicesTest {
             }
             libc.deletePartition(disk, 3);
             assertFalse(Files.exists(loop.partition(3)));
+        }
+    }
+
+    @Test
+    void zeroOutAndDiscardReachTheBackingFile() throws Exception {
+        Integration.require(Integration.isRoot() && Files.exists(Path.of("/dev/loop-control")),
+                "root and /dev/loop-control to attach loop devices");
+        Path image = dir.resolve("data.img");
+        byte[] ones = new byte[(int) (4 * MIB)];
+        java.util.Arrays.fill(ones, (byte) 0xff);
+        try (Fd fd = libc.open(image, Libc.O_RDWR | Libc.O_CREAT, 0600)) {
+            libc.pwrite(fd, java.nio.ByteBuffer.wrap(ones), 0);
+            libc.fsync(fd);
+        }
+        try (LoopDevice loop = LoopDevices.attach(image, false);
+             Fd device = libc.open(loop.path(), Libc.O_RDWR, 0)) {
+            libc.blockZeroOut(device, 0, MIB);
+            libc.blockDiscard(device, 2 * MIB, 2 * MIB);
+            libc.fsync(device);
+        }
+        try (Fd fd = libc.open(image, Libc.O_RDONLY, 0)) {
+            java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate((int) MIB);
+            libc.pread(fd, head, 0);
+            assertTrue(java.util.Arrays.equals(new byte[(int) MIB], head.array()), "BLKZEROOUT wrote zeros");
+            java.nio.ByteBuffer kept = java.nio.ByteBuffer.allocate(1);
+            libc.pread(fd, kept, MIB);
+            assertEquals((byte) 0xff, kept.get(0), "outside the ranges the data stays");
+            assertEquals(java.util.OptionalLong.of(2 * MIB), libc.seekHole(fd, MIB),
+                    "BLKDISCARD on a loop device punches a hole in the file");
         }
     }
 
