@@ -3,6 +3,8 @@ module org.libstorage.backends {
     requires org.libstorage.api;
     requires org.libstorage.bindings;
     requires org.libstorage.fallback;
+    requires com.fasterxml.jackson.databind;
 
-    provides org.libstorage.spi.PoolBackend with org.libstorage.backends.dir.DirBackend;
+    provides org.libstorage.spi.PoolBackend with org.libstorage.backends.dir.DirBackend,
+            org.libstorage.backends.logical.LogicalBackend;
 }

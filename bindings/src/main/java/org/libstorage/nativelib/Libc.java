@@ -10,6 +10,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -161,15 +162,21 @@ public final class Libc {
                 libc_h.ioctl.makeInvoker(libc_h.C_POINTER).descriptor(), 2);
         ioctlValue = capturingErrnoVariadic(libc_h.ioctl.address(),
                 libc_h.ioctl.makeInvoker(libc_h.C_LONG).descriptor(), 2);
-        fsync = capturingErrno(libc_h.fsync$address(), libc_h.fsync$descriptor());
-        fdatasync = capturingErrno(libc_h.fdatasync$address(), libc_h.fdatasync$descriptor());
+        // fsync/fdatasync gain an ignored int and read/write an ignored offset, so one helper
+        // invokes each family with exact types.
+        fsync = MethodHandles.dropArguments(
+                capturingErrno(libc_h.fsync$address(), libc_h.fsync$descriptor()), 2, int.class);
+        fdatasync = MethodHandles.dropArguments(
+                capturingErrno(libc_h.fdatasync$address(), libc_h.fdatasync$descriptor()), 2, int.class);
         statvfsHandle = capturingErrno(libc_h.statvfs$address(), libc_h.statvfs$descriptor());
         fstatvfs = capturingErrno(libc_h.fstatvfs$address(), libc_h.fstatvfs$descriptor());
         flock = capturingErrno(libc_h.flock$address(), libc_h.flock$descriptor());
         pread = capturingErrno(libc_h.pread$address(), libc_h.pread$descriptor());
         pwrite = capturingErrno(libc_h.pwrite$address(), libc_h.pwrite$descriptor());
-        read = capturingErrno(libc_h.read$address(), libc_h.read$descriptor());
-        write = capturingErrno(libc_h.write$address(), libc_h.write$descriptor());
+        read = MethodHandles.dropArguments(
+                capturingErrno(libc_h.read$address(), libc_h.read$descriptor()), 4, long.class);
+        write = MethodHandles.dropArguments(
+                capturingErrno(libc_h.write$address(), libc_h.write$descriptor()), 4, long.class);
         unlinkat = capturingErrno(libc_h.unlinkat$address(), libc_h.unlinkat$descriptor());
         renameat2 = capturingErrno(libc_h.renameat2$address(), libc_h.renameat2$descriptor());
         fchmod = capturingErrno(libc_h.fchmod$address(), libc_h.fchmod$descriptor());
@@ -352,7 +359,7 @@ public final class Libc {
     }
 
     public void fchmod(Fd fd, int mode) {
-        checkedInt("fchmod", fd, mode);
+        checkedInt("fchmod", fchmod, fd, mode);
     }
 
     public void fchown(Fd fd, int uid, int gid) {
@@ -648,11 +655,11 @@ public final class Libc {
     // ---- durability and locking ---------------------------------------------------------
 
     public void fsync(Fd fd) {
-        checkedInt("fsync", fd, 0);
+        checkedInt("fsync", fsync, fd, 0);
     }
 
     public void fdatasync(Fd fd) {
-        checkedInt("fdatasync", fd, 0);
+        checkedInt("fdatasync", fdatasync, fd, 0);
     }
 
     /**
@@ -660,7 +667,7 @@ public final class Libc {
      * or-ed with {@link #LOCK_NB}; a held lock with {@code LOCK_NB} fails with {@code EAGAIN}.
      */
     public void flock(Fd fd, int operation) {
-        checkedInt("flock", fd, operation);
+        checkedInt("flock", flock, fd, operation);
     }
 
     /** As {@link #flock} with {@code LOCK_NB}: false when another holder has the lock. */
@@ -676,20 +683,14 @@ public final class Libc {
         }
     }
 
-    /** fsync, fdatasync, fchmod and flock: int (fd, int) calls, retried on EINTR. */
-    private void checkedInt(String function, Fd fd, int argument) {
+    /** fsync, fdatasync, fchmod and flock: {@code int f(int fd, int)} calls, retried on EINTR. */
+    private void checkedInt(String function, MethodHandle handle, Fd fd, int argument) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment err = captureSegment(arena);
             int value = fd.value();
             int rc;
             do {
-                rc = switch (function) {
-                    case "fsync" -> (int) fsync.invokeExact(err, value);
-                    case "fdatasync" -> (int) fdatasync.invokeExact(err, value);
-                    case "fchmod" -> (int) fchmod.invokeExact(err, value, argument);
-                    case "flock" -> (int) flock.invokeExact(err, value, argument);
-                    default -> throw new IllegalArgumentException(function);
-                };
+                rc = (int) handle.invokeExact(err, value, argument);
             } while (rc < 0 && errno(err) == EINTR);
             if (rc < 0) {
                 throw failure(function, errno(err));
@@ -703,22 +704,22 @@ public final class Libc {
 
     /** {@code pread(2)} into a native segment; returns the bytes read, 0 at end of file. */
     public long pread(Fd fd, MemorySegment buffer, long offset) {
-        return transfer("pread", fd, buffer, offset);
+        return transfer("pread", pread, fd, buffer, offset);
     }
 
     /** {@code pwrite(2)} from a native segment; returns the bytes written. */
     public long pwrite(Fd fd, MemorySegment buffer, long offset) {
-        return transfer("pwrite", fd, buffer, offset);
+        return transfer("pwrite", pwrite, fd, buffer, offset);
     }
 
     /** {@code read(2)} at the descriptor's position. */
     public long read(Fd fd, MemorySegment buffer) {
-        return transfer("read", fd, buffer, -1);
+        return transfer("read", read, fd, buffer, 0);
     }
 
     /** {@code write(2)} at the descriptor's position. */
     public long write(Fd fd, MemorySegment buffer) {
-        return transfer("write", fd, buffer, -1);
+        return transfer("write", write, fd, buffer, 0);
     }
 
     /**
@@ -755,7 +756,7 @@ public final class Libc {
         }
     }
 
-    private long transfer(String function, Fd fd, MemorySegment buffer, long offset) {
+    private long transfer(String function, MethodHandle handle, Fd fd, MemorySegment buffer, long offset) {
         if (!buffer.isNative()) {
             throw new IllegalArgumentException(function + " needs a native memory segment");
         }
@@ -765,13 +766,7 @@ public final class Libc {
             long size = buffer.byteSize();
             long n;
             do {
-                n = switch (function) {
-                    case "pread" -> (long) pread.invokeExact(err, value, buffer, size, offset);
-                    case "pwrite" -> (long) pwrite.invokeExact(err, value, buffer, size, offset);
-                    case "read" -> (long) read.invokeExact(err, value, buffer, size);
-                    case "write" -> (long) write.invokeExact(err, value, buffer, size);
-                    default -> throw new IllegalArgumentException(function);
-                };
+                n = (long) handle.invokeExact(err, value, buffer, size, offset);
             } while (n < 0 && errno(err) == EINTR);
             if (n < 0) {
                 throw failure(function, errno(err));

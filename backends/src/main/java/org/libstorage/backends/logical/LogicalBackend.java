@@ -1,0 +1,153 @@
+package org.libstorage.backends.logical;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.libstorage.BackendStatus;
+import org.libstorage.ErrorCode;
+import org.libstorage.PoolDefinition;
+import org.libstorage.PoolSource;
+import org.libstorage.PoolTarget;
+import org.libstorage.PoolType;
+import org.libstorage.StorageException;
+import org.libstorage.fallback.LvmCommand;
+import org.libstorage.nativelib.Lvm2cmd;
+import org.libstorage.spi.BackendContext;
+import org.libstorage.spi.PoolBackend;
+import org.libstorage.spi.PoolDriver;
+
+/**
+ * {@code logical} pools: an LVM volume group whose logical volumes are the pool's volumes. LVM
+ * runs in-process through liblvm2cmd where it is installed, and through the {@code lvm} command
+ * otherwise and for every command that activates devices. On a kernel without device-mapper,
+ * LVM runs with {@code global/activation=0}: metadata operations work, data operations are
+ * refused with an error naming the missing kernel feature.
+ */
+public final class LogicalBackend implements PoolBackend {
+    static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(5);
+
+    private final Supplier<Lvm> lvmFactory;
+    /** Made on first use, so that loading the backend loads no library and starts no thread. */
+    private Lvm lvm;
+
+    /** The backend as ServiceLoader makes it: this host's settings, liblvm2cmd when present. */
+    public LogicalBackend() {
+        this(() -> defaultLvm(LvmSettings.forHost(), true));
+    }
+
+    LogicalBackend(Supplier<Lvm> lvmFactory) {
+        this.lvmFactory = lvmFactory;
+    }
+
+    private synchronized Lvm lvm() {
+        if (lvm == null) {
+            lvm = lvmFactory.get();
+        }
+        return lvm;
+    }
+
+    /** An Lvm over liblvm2cmd when {@code inProcess} and the library loads, else the lvm command alone. */
+    static Lvm defaultLvm(LvmSettings settings, boolean inProcess) {
+        CommandLvmRunner command = new CommandLvmRunner(LvmCommand.create(COMMAND_TIMEOUT));
+        LvmRunner primary = command;
+        if (inProcess && Lvm2cmd.unavailableReason().isEmpty()) {
+            try {
+                primary = new InProcessLvmRunner(Lvm2cmd.shared());
+            } catch (RuntimeException e) {
+                // liblvm2cmd could not initialise: the lvm command gives the same results.
+                primary = command;
+            }
+        }
+        return new Lvm(primary, command, settings);
+    }
+
+    @Override
+    public PoolType type() {
+        return PoolType.LOGICAL;
+    }
+
+    @Override
+    public BackendStatus status() {
+        boolean binary = LvmCommand.create(COMMAND_TIMEOUT).available();
+        boolean library = lvm().runner() instanceof InProcessLvmRunner;
+        if (!binary && !library) {
+            return BackendStatus.unavailable(PoolType.LOGICAL, "neither " + Lvm2cmd.SONAME + " (Debian package "
+                    + Lvm2cmd.DEBIAN_PACKAGE + ") nor the lvm command (Debian package lvm2) is installed");
+        }
+        List<String> notes = new ArrayList<>();
+        notes.add(library ? "LVM runs in-process through " + Lvm2cmd.SONAME
+                + "; commands that activate devices run the lvm command"
+                : "LVM runs through the lvm command (" + Lvm2cmd.SONAME + " is not available: install "
+                + Lvm2cmd.DEBIAN_PACKAGE + ")");
+        if (!lvm().settings().activation()) {
+            notes.add(LogicalPoolDriver.NO_DEVICE_MAPPER_NOTE);
+        }
+        if (library && !binary) {
+            notes.add("the lvm command is not installed (Debian package lvm2): activation is not possible");
+        }
+        return new BackendStatus(PoolType.LOGICAL, true, Optional.empty(), notes);
+    }
+
+    /**
+     * A logical pool's source name is its VG (default: the pool's name) and its target path is
+     * {@code /dev/<vg>}; both are filled in when missing.
+     */
+    @Override
+    public PoolDefinition validate(PoolDefinition definition) {
+        String vg = definition.source().name().orElse(definition.name());
+        LvmNames.requireVgName(definition.name(), vg);
+        Path expected = Path.of("/dev", vg);
+        Optional<Path> target = definition.targetPath();
+        if (target.isPresent() && !target.get().normalize().equals(expected)) {
+            throw new StorageException(ErrorCode.INVALID_DEFINITION, "pool '" + definition.name() + "'", "pool-define",
+                    "The target path of logical pool '" + definition.name() + "' must be " + expected + ", not "
+                            + target.get() + ".");
+        }
+        for (PoolSource.Device device : definition.source().devices()) {
+            if (!device.path().isAbsolute()) {
+                throw new StorageException(ErrorCode.INVALID_DEFINITION, "pool '" + definition.name() + "'",
+                        "pool-define", "The source device '" + device.path() + "' of pool '" + definition.name()
+                        + "' must be an absolute path.");
+            }
+        }
+        PoolDefinition.Builder builder = definition.toBuilder()
+                .source(definition.source().toBuilder().name(vg).build());
+        if (target.isEmpty()) {
+            builder.target(new PoolTarget(Optional.of(expected),
+                    definition.target().flatMap(PoolTarget::permissions)));
+        }
+        return builder.build();
+    }
+
+    @Override
+    public PoolDriver open(PoolDefinition definition, BackendContext context) {
+        return new LogicalPoolDriver(validate(definition), lvm());
+    }
+
+    /**
+     * The volume groups LVM sees, each with its physical volumes; with a hint naming devices,
+     * only the groups on those devices.
+     */
+    @Override
+    public List<PoolSource> findPoolSources(Optional<PoolSource> hint) {
+        List<String> devices = hint.map(h -> h.devices().stream().map(d -> d.path().toString()).toList())
+                .orElse(List.of());
+        LvmReport report = lvm().report("pvs", "pv_name,vg_name,vg_fmt", devices, null, "find-pool-sources");
+        Map<String, PoolSource.Builder> groups = new LinkedHashMap<>();
+        for (LvmReport.Row row : report.section("pv")) {
+            String vg = row.text("vg_name");
+            if (vg.isEmpty()) {
+                continue; // a PV in no group is not a pool source yet
+            }
+            groups.computeIfAbsent(vg, name -> PoolSource.builder().name(name).format(
+                            row.text("vg_fmt").isEmpty() ? "lvm2" : row.text("vg_fmt")))
+                    .device(Path.of(row.text("pv_name")));
+        }
+        return groups.values().stream().map(PoolSource.Builder::build).toList();
+    }
+}

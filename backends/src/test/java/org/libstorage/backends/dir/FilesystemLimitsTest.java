@@ -1,0 +1,104 @@
+package org.libstorage.backends.dir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.libstorage.backends.dir.Pools.GIB;
+import static org.libstorage.backends.dir.Pools.MIB;
+import static org.libstorage.backends.dir.Pools.fails;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.libstorage.ErrorCode;
+import org.libstorage.VolumeDefinition;
+import org.libstorage.VolumeFormat;
+import org.libstorage.nativelib.Libc;
+import org.libstorage.spi.PoolDriver;
+
+/**
+ * Integration: a pool on a 16 MiB tmpfs (root; under CI=true its absence fails) filling up
+ * during create and clone, and a pool on a loop-mounted XFS with reflinks for instant clones
+ * and snapshots.
+ */
+class FilesystemLimitsTest {
+    @TempDir
+    Path temp;
+
+    private static long allocated(Path file) {
+        return Libc.instance().statx(file, false).allocatedBytes();
+    }
+
+    @Test
+    void aFullFilesystemDuringCreateIsNoSpaceAndLeavesNoFile() throws Exception {
+        try (Machine.Mount small = Machine.Mount.tmpfs(temp.resolve("small"), "16m")) {
+            PoolDriver pool = Pools.started("small", small.point().resolve("pool"));
+
+            var e = fails(ErrorCode.NO_SPACE, () -> pool.createVolume(
+                    VolumeDefinition.builder("big", 64 * MIB).allocation(64 * MIB).build()));
+            assertTrue(e.getMessage().contains("bytes available"), e.getMessage());
+            assertEquals(List.of(), pool.refresh().volumes());
+
+            // A sparse volume needs no space at all: it fits whatever its capacity.
+            assertEquals(GIB, pool.createVolume(Pools.raw("sparse", GIB)).capacity());
+        }
+    }
+
+    @Test
+    void aFullFilesystemDuringCloneIsNoSpaceAndLeavesNoPartialCopy() throws Exception {
+        PoolDriver big = Pools.started("big", temp.resolve("big"));
+        big.createVolume(Pools.raw("data", 64 * MIB));
+        byte[] random = new byte[(int) (24 * MIB)];
+        new Random(5).nextBytes(random);
+        try (FileChannel channel = FileChannel.open(temp.resolve("big/data"), StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap(random), 0);
+        }
+        VolumeDefinition source = big.refresh().volumes().getFirst();
+
+        try (Machine.Mount small = Machine.Mount.tmpfs(temp.resolve("small"), "16m")) {
+            PoolDriver pool = Pools.started("small", small.point().resolve("pool"));
+
+            var e = fails(ErrorCode.NO_SPACE, () -> pool.createVolumeFrom(Pools.raw("copy", 0), Pools.source(big, source), null));
+
+            assertTrue(e.getMessage().contains("full"), e.getMessage());
+            assertEquals(List.of(), pool.refresh().volumes());
+            assertTrue(Libc.instance().statvfs(small.point()).availableBytes() > 15 * MIB, "the partial copy's space came back");
+        }
+    }
+
+    @Test
+    void onXfsWithReflinksClonesAndSnapshotsShareExtents() throws Exception {
+        Path image = temp.resolve("xfs.img");
+        try (Machine.Mount xfs = Machine.Mount.xfsWithReflink(image, temp.resolve("xfs"), 512 * MIB)) {
+            PoolDriver pool = Pools.started("xfs", xfs.point().resolve("pool"));
+            Path dir = xfs.point().resolve("pool");
+            pool.createVolume(Pools.raw("base", 4 * GIB));
+            byte[] data = new byte[(int) (64 * MIB)];
+            new Random(9).nextBytes(data);
+            try (FileChannel channel = FileChannel.open(dir.resolve("base"), StandardOpenOption.WRITE)) {
+                channel.write(ByteBuffer.wrap(data), GIB);
+                channel.force(true);
+            }
+            VolumeDefinition base = pool.refresh().volumes().getFirst();
+            long freeBefore = Libc.instance().statvfs(dir).freeBytes();
+
+            VolumeDefinition clone = pool.createVolumeFrom(Pools.raw("clone", 0), Pools.source(pool, base), null);
+            VolumeDefinition snapshot = pool.snapshotVolume(base, "snap");
+
+            long used = freeBefore - Libc.instance().statvfs(dir).freeBytes();
+            assertTrue(used < 8 * MIB, "reflinks share the 64 MiB instead of copying it twice; used " + used);
+            assertEquals(4 * GIB, clone.capacity());
+            assertEquals(java.util.Optional.of(VolumeFormat.RAW), snapshot.format(), "a reflink snapshot is a raw copy, not an overlay");
+            assertTrue(DataCopyTest.sameContent(dir.resolve("base"), dir.resolve("clone")));
+            assertTrue(DataCopyTest.sameContent(dir.resolve("base"), dir.resolve("snap")));
+            assertTrue(allocated(dir.resolve("clone")) <= 64 * MIB + MIB, "holes stay holes in a reflink");
+        }
+        assertFalse(Files.exists(temp.resolve("xfs/pool")), "unmounted");
+    }
+}
