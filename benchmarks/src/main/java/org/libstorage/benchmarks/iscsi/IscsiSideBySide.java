@@ -44,12 +44,15 @@ public final class IscsiSideBySide {
             // iscsi-perf reads the LUN over and over until stopped, printing running averages
             // (its "MB/s" is requests/s times the request size: MiB/s with 2048 blocks of 512).
             for (String inFlight : List.of("1", "16")) {
+                java.nio.file.Path log = java.nio.file.Files.createTempFile("iscsi-perf", ".log");
                 Process p = new ProcessBuilder("iscsi-perf", "-i", LoopbackTarget.INITIATOR, "-m", inFlight,
-                        "-b", "2048", bench.target.bigLunUrl()).redirectErrorStream(true).start();
+                        "-b", "2048", bench.target.bigLunUrl()).redirectErrorStream(true)
+                        .redirectOutput(log.toFile()).start();
                 Thread.sleep(PERF_SECONDS * 1000L);
                 p.destroy();
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 p.waitFor(30, TimeUnit.SECONDS);
+                String out = java.nio.file.Files.readString(log, StandardCharsets.ISO_8859_1);
+                java.nio.file.Files.delete(log);
                 String last = out.lines().flatMap(l -> java.util.Arrays.stream(l.split("\r")))
                         .filter(l -> l.contains("average")).reduce((a, b) -> b).orElse("(no output: " + out + ")");
                 System.out.printf("iscsi-perf read, %s x 1 MiB in flight, %d s: %s%n", inFlight, PERF_SECONDS,
