@@ -10,11 +10,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import org.libstorage.Permissions;
+import org.libstorage.ErrorCode;
 import org.libstorage.PoolDefinition;
 import org.libstorage.PoolInfo;
 import org.libstorage.PoolSource;
 import org.libstorage.PoolTarget;
 import org.libstorage.PoolType;
+import org.libstorage.StorageException;
 
 /**
  * libvirt {@code <pool>} XML: reads and writes every pool type libvirt defines, in libvirt's
@@ -100,22 +102,16 @@ public final class PoolXml {
         PoolTypeRules rules = PoolTypeRules.of(definition.type());
         rules.check(definition);
         XmlWriter out = new XmlWriter();
-        String ns = null;
-        String nsUri = null;
-        if (!definition.mountOptions().isEmpty()) {
-            ns = "xmlns:fs";
-            nsUri = FS_NAMESPACE;
-        } else if (!definition.configOptions().isEmpty()) {
-            ns = "xmlns:rbd";
-            nsUri = RBD_NAMESPACE;
-        }
-        out.start("pool", "type", definition.type().xmlName(), ns == null ? "xmlns:fs" : ns, nsUri);
+        // Like libvirt, declare a namespace only when the document uses it.
+        out.start("pool", "type", definition.type().xmlName(),
+                "xmlns:fs", definition.mountOptions().isEmpty() ? null : FS_NAMESPACE,
+                "xmlns:rbd", definition.configOptions().isEmpty() ? null : RBD_NAMESPACE);
         out.text("name", definition.name());
         definition.uuid().ifPresent(u -> out.text("uuid", u.toString()));
         info.ifPresent(i -> {
-            out.text("capacity", Long.toUnsignedString(i.capacity()), "unit", "bytes");
-            out.text("allocation", Long.toUnsignedString(i.allocation()), "unit", "bytes");
-            out.text("available", Long.toUnsignedString(i.available()), "unit", "bytes");
+            out.text("capacity", bytes(i.capacity(), "capacity"), "unit", "bytes");
+            out.text("allocation", bytes(i.allocation(), "allocation"), "unit", "bytes");
+            out.text("available", bytes(i.available(), "available"), "unit", "bytes");
         });
         definition.copyOnWrite().ifPresent(cow -> out.start("features")
                 .empty("cow", "state", XmlValues.yesNo(cow))
@@ -160,6 +156,14 @@ public final class PoolXml {
             out.end("sources");
         }
         return out.toString();
+    }
+
+    private static String bytes(long value, String what) {
+        if (value < 0) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, null, null,
+                    "The pool " + what + " " + value + " is negative.");
+        }
+        return Long.toString(value);
     }
 
     // ---- reading ----
@@ -278,8 +282,7 @@ public final class PoolXml {
 
     private static PoolTarget target(XmlElement element) {
         Optional<Path> path = element.child("path").map(p -> path(p, XmlValues.requiredText(p), null));
-        Optional<Permissions> permissions = element.child("permissions").map(XmlValues::permissions);
-        return new PoolTarget(path, permissions);
+        return new PoolTarget(path, XmlValues.permissions(element.child("permissions")));
     }
 
     static Path path(XmlElement element, String value, String attribute) {

@@ -160,9 +160,11 @@ public final class VolumeXml {
     private static VolumeTarget target(XmlElement element) {
         Optional<Path> path = element.child("path").map(p -> PoolXml.path(p, XmlValues.requiredText(p), null));
         Optional<VolumeFormat> format = element.child("format").map(VolumeXml::format);
-        Optional<Permissions> permissions = element.child("permissions").map(XmlValues::permissions);
+        Optional<Permissions> permissions = XmlValues.permissions(element.child("permissions"));
         Optional<Timestamps> timestamps = element.child("timestamps").map(t -> new Timestamps(
-                time(t, "atime"), time(t, "mtime"), time(t, "ctime"), time(t, "btime")));
+                time(t, "atime"), time(t, "mtime"), time(t, "ctime"), time(t, "btime")))
+                .filter(t -> t.atime().isPresent() || t.mtime().isPresent() || t.ctime().isPresent()
+                        || t.btime().isPresent());
         Optional<Encryption> encryption = element.child("encryption").map(VolumeXml::encryption);
         OptionalLong clusterSize = OptionalLong.empty();
         Optional<XmlElement> cluster = element.child("clusterSize");
@@ -269,7 +271,7 @@ public final class VolumeXml {
                 invalid("The element " + element.where() + " lacks its <path>."));
         Path path = PoolXml.path(pathElement, XmlValues.requiredText(pathElement), null);
         return new BackingStore(path, element.child("format").map(VolumeXml::format),
-                element.child("permissions").map(XmlValues::permissions));
+                XmlValues.permissions(element.child("permissions")));
     }
 
     // ---- writing ----

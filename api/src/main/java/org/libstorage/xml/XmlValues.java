@@ -146,6 +146,14 @@ final class XmlValues {
         return value ? "yes" : "no";
     }
 
+    /**
+     * Reads an optional {@code <permissions>}; one that sets nothing counts as absent, so that
+     * what is written (nothing) reads back the same.
+     */
+    static Optional<Permissions> permissions(Optional<XmlElement> element) {
+        return element.map(XmlValues::permissions).filter(p -> !isEmpty(p));
+    }
+
     /** Reads {@code <permissions>}: octal mode, owner and group ids (-1 meaning unset), label. */
     static Permissions permissions(XmlElement element) {
         OptionalInt mode = OptionalInt.empty();

@@ -278,6 +278,19 @@ class VolumeXmlTest {
     }
 
     @Test
+    void treatsEmptyPermissionsAndTimestampsAsAbsentSoTheyRoundTrip() {
+        VolumeDefinition volume = VolumeXml.parse("""
+                <volume><name>e</name><capacity>1</capacity>
+                  <target><permissions/><timestamps/></target>
+                  <backingStore><path>/base</path><permissions></permissions></backingStore>
+                </volume>""");
+
+        assertEquals(Optional.empty(), volume.target().permissions());
+        assertEquals(Optional.empty(), volume.target().timestamps());
+        assertEquals(volume, VolumeXml.parse(VolumeXml.write(volume)));
+    }
+
+    @Test
     void featuresImplyCompatOneOneAsInLibvirt() {
         VolumeDefinition volume = VolumeXml.parse("""
                 <volume><name>f</name><capacity>1</capacity>

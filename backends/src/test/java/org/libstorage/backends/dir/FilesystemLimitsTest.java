@@ -78,11 +78,11 @@ class FilesystemLimitsTest {
         try (Machine.Mount xfs = Machine.Mount.xfsWithReflink(image, temp.resolve("xfs"), 512 * MIB)) {
             PoolDriver pool = Pools.started("xfs", xfs.point().resolve("pool"));
             Path dir = xfs.point().resolve("pool");
-            pool.createVolume(Pools.raw("base", 4 * GIB));
+            pool.createVolume(Pools.raw("base", GIB));
             byte[] data = new byte[(int) (64 * MIB)];
             new Random(9).nextBytes(data);
             try (FileChannel channel = FileChannel.open(dir.resolve("base"), StandardOpenOption.WRITE)) {
-                channel.write(ByteBuffer.wrap(data), GIB);
+                channel.write(ByteBuffer.wrap(data), 512 * MIB);
                 channel.force(true);
             }
             VolumeDefinition base = pool.refresh().volumes().getFirst();
@@ -93,10 +93,16 @@ class FilesystemLimitsTest {
 
             long used = freeBefore - Libc.instance().statvfs(dir).freeBytes();
             assertTrue(used < 8 * MIB, "reflinks share the 64 MiB instead of copying it twice; used " + used);
-            assertEquals(4 * GIB, clone.capacity());
+            assertEquals(GIB, clone.capacity());
             assertEquals(java.util.Optional.of(VolumeFormat.RAW), snapshot.format(), "a reflink snapshot is a raw copy, not an overlay");
-            assertTrue(DataCopyTest.sameContent(dir.resolve("base"), dir.resolve("clone")));
-            assertTrue(DataCopyTest.sameContent(dir.resolve("base"), dir.resolve("snap")));
+            for (String copy : List.of("clone", "snap")) {
+                try (FileChannel channel = FileChannel.open(dir.resolve(copy))) {
+                    ByteBuffer back = ByteBuffer.allocate(data.length);
+                    channel.read(back, 512 * MIB);
+                    assertEquals(ByteBuffer.wrap(data), back.flip(), copy);
+                    assertEquals(GIB, channel.size());
+                }
+            }
             assertTrue(allocated(dir.resolve("clone")) <= 64 * MIB + MIB, "holes stay holes in a reflink");
         }
         assertFalse(Files.exists(temp.resolve("xfs/pool")), "unmounted");
