@@ -6,5 +6,6 @@ module org.libstorage.backends {
     requires com.fasterxml.jackson.databind;
 
     provides org.libstorage.spi.PoolBackend with org.libstorage.backends.dir.DirBackend,
-            org.libstorage.backends.logical.LogicalBackend;
+            org.libstorage.backends.logical.LogicalBackend,
+            org.libstorage.backends.iscsi.IscsiDirectBackend, org.libstorage.backends.iscsi.IscsiKernelBackend;
 }

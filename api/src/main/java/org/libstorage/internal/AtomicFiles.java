@@ -6,7 +6,6 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -61,12 +60,7 @@ final class AtomicFiles {
 
     /** Removes {@code file} durably; true when it existed. */
     static boolean delete(Path file) throws IOException {
-        boolean existed;
-        try {
-            existed = Files.deleteIfExists(file);
-        } catch (NoSuchFileException e) {
-            existed = false;
-        }
+        boolean existed = Files.deleteIfExists(file);
         if (existed) {
             syncDirectory(file.toAbsolutePath().getParent());
         }

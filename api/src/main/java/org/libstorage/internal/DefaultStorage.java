@@ -152,7 +152,7 @@ public final class DefaultStorage implements Storage {
         }
         LOG.log(Level.DEBUG, "{0} {1} (type {2}, uuid {3})", operation, object, complete.type(), uuid);
 
-        try (FileLocks.Held registryLock = FileLocks.acquire(layout.registryLock(), object, operation)) {
+        try (FileLocks.Held _ = FileLocks.acquire(layout.registryLock(), object, operation)) {
             List<Registry.Stored> all = registry.scan();
             Optional<PoolDefinition> sameName = all.stream().map(Registry.Stored::definition)
                     .filter(d -> d.name().equals(name)).findFirst();
@@ -171,7 +171,7 @@ public final class DefaultStorage implements Storage {
                                     + "; give that UUID to redefine it, or choose another name.");
                 }
             }
-            try (FileLocks.Held poolLock = lockPool(name, operation)) {
+            try (FileLocks.Held _ = lockPool(name, operation)) {
                 if (sameName.isPresent() && sameName.get().type() != complete.type()) {
                     Optional<Registry.Stored> live = activeState(name, operation);
                     if (live.isPresent()) {

@@ -65,7 +65,7 @@ final class PoolHandle implements Pool {
     <T> T locked(String operation, Body<T> body) {
         storage.ensureOpen(operation);
         LOG.log(Level.DEBUG, "{0} {1}", operation, object);
-        try (FileLocks.Held lock = storage.lockPool(name, operation)) {
+        try (FileLocks.Held _ = storage.lockPool(name, operation)) {
             return body.run(state(operation));
         }
     }
@@ -265,8 +265,8 @@ final class PoolHandle implements Pool {
         storage.ensureOpen(operation);
         LOG.log(Level.DEBUG, "{0} {1}", operation, object);
         // The registry lock first, as definePool takes them.
-        try (FileLocks.Held registryLock = storage.lockRegistry(object, operation);
-             FileLocks.Held poolLock = storage.lockPool(name, operation)) {
+        try (FileLocks.Held _ = storage.lockRegistry(object, operation);
+             FileLocks.Held _ = storage.lockPool(name, operation)) {
             State state = state(operation);
             requireInactive(state, operation, "stop it before undefining it");
             storage.registry().setAutostart(name, false, operation);

@@ -41,8 +41,12 @@ public final class PoolXml {
      */
     public static PoolDefinition parse(String xml) {
         XmlElement root = SecureXml.parse(xml, "pool XML");
-        if (!root.name().equals("pool") || !root.namespace().isEmpty()) {
+        if (!root.name().equals("pool")) {
             throw invalid("The pool XML's root element is " + root.where() + ", not <pool>.");
+        }
+        if (!root.namespace().isEmpty()) {
+            throw invalid("The pool XML's root element " + root.where() + " is in the namespace '" + root.namespace()
+                    + "', but libvirt's <pool> has none.");
         }
         String typeName = root.attribute("type").orElseThrow(() ->
                 invalid("The element " + root.where() + " lacks its required attribute 'type'."));

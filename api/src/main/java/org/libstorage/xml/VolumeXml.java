@@ -41,8 +41,12 @@ public final class VolumeXml {
      */
     public static VolumeDefinition parse(String xml) {
         XmlElement root = SecureXml.parse(xml, "volume XML");
-        if (!root.name().equals("volume") || !root.namespace().isEmpty()) {
+        if (!root.name().equals("volume")) {
             throw invalid("The volume XML's root element is " + root.where() + ", not <volume>.");
+        }
+        if (!root.namespace().isEmpty()) {
+            throw invalid("The volume XML's root element " + root.where() + " is in the namespace '" + root.namespace()
+                    + "', but libvirt's <volume> has none.");
         }
         String name = root.child("name").map(XmlElement::trimmedText).filter(s -> !s.isEmpty())
                 .orElseThrow(() -> invalid("The volume XML has no <name> element."));

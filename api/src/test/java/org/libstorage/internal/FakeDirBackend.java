@@ -38,9 +38,12 @@ import org.libstorage.spi.VolumeSource;
 /**
  * A test backend for {@code dir} pools: plain files in the target directory, done with
  * java.nio only. A volume named {@code explode} makes the driver fail with a bare runtime
- * exception, as a buggy driver would.
+ * exception, as a buggy driver would; a file {@value #REFRESH_FAILS} makes refresh fail.
  */
 public final class FakeDirBackend implements PoolBackend {
+    /** A file of this name in the pool's directory makes refresh fail. */
+    static final String REFRESH_FAILS = ".refresh-fails";
+
     @Override
     public PoolType type() {
         return PoolType.DIR;
@@ -108,11 +111,16 @@ public final class FakeDirBackend implements PoolBackend {
 
         @Override
         public PoolContents refresh() {
+            if (Files.exists(dir.resolve(REFRESH_FAILS))) {
+                throw new StorageException(ErrorCode.IO_ERROR, "pool '" + definition.name() + "'", "pool-refresh",
+                        "Cannot scan " + dir + ": the test asked refresh to fail.");
+            }
             List<VolumeDefinition> volumes = new ArrayList<>();
             io(() -> {
                 try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
                     for (Path file : files) {
-                        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+                                && !file.getFileName().toString().equals(REFRESH_FAILS)) {
                             volumes.add(describe(file));
                         }
                     }

@@ -136,6 +136,20 @@ class PoolLifecycleTest {
     }
 
     @Test
+    void aStartWhoseRefreshFailsLeavesThePoolInactive() throws Exception {
+        Pool pool = storage.definePool(dirPool("p", dir.resolve("p")));
+        pool.build(BuildMode.NO_OVERWRITE);
+        Files.createFile(dir.resolve("p").resolve(FakeDirBackend.REFRESH_FAILS));
+        assertFails(ErrorCode.IO_ERROR, pool::start, "refresh to fail");
+        assertFalse(pool.isActive());
+        assertFalse(Files.exists(config.resolve("run/storage/p.xml")));
+
+        Files.delete(dir.resolve("p").resolve(FakeDirBackend.REFRESH_FAILS));
+        pool.start();
+        assertTrue(pool.isActive());
+    }
+
+    @Test
     void anActivePoolKeepsItsStartedDefinitionUntilRestarted() {
         Pool pool = builtAndStarted("p");
         storage.definePool(dirPool("p", dir.resolve("elsewhere")).withUuid(pool.uuid()));

@@ -298,6 +298,26 @@ class VolumeTest {
     }
 
     @Test
+    void threadsCreatingVolumesAtOnceAllSucceed() throws Exception {
+        List<Thread> threads = new java.util.ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int first = t * 25;
+            threads.add(Thread.ofPlatform().start(() -> {
+                for (int i = first; i < first + 25; i++) {
+                    pool.createVolume(volume(String.format("v%03d", i), 1));
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        List<String> cached = pool.volumes().stream().map(Volume::name).toList();
+        assertEquals(100, cached.size());
+        pool.refresh();
+        assertEquals(cached, pool.volumes().stream().map(Volume::name).toList());
+    }
+
+    @Test
     void copiesBetweenPoolsInOppositeDirectionsDoNotDeadlock() throws Exception {
         Pool other = storage.definePool(dirPool("other", dir.resolve("other")));
         other.build(BuildMode.NO_OVERWRITE);

@@ -207,6 +207,31 @@ class PoolXmlTest {
     }
 
     @Test
+    void parsesFromManyThreadsAtOnce() throws Exception {
+        String xml = PoolXml.write(PoolDefinition.builder(PoolType.DIR, "shared").targetPath(Path.of("/shared")).build(),
+                Optional.empty());
+        PoolDefinition expected = PoolXml.parse(xml);
+
+        try (var executor = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            List<java.util.concurrent.Future<PoolDefinition>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                results.add(executor.submit(() -> PoolXml.parse(xml)));
+            }
+            for (var result : results) {
+                assertEquals(expected, result.get());
+            }
+        }
+    }
+
+    @Test
+    void refusesAPoolElementInAForeignNamespace() {
+        StorageException e = assertThrows(StorageException.class, () -> PoolXml.parse(
+                "<pool xmlns='urn:example' type='dir'><name>p</name><target><path>/p</path></target></pool>"));
+
+        assertTrue(e.getMessage().contains("'urn:example'"), e.getMessage());
+    }
+
+    @Test
     void writesSourcesAsFindPoolSourcesPrintsThem() {
         List<PoolSource> found = List.of(
                 PoolSource.builder().name("vg0").device(Path.of("/dev/loop0")).format("lvm2").build(),

@@ -95,7 +95,7 @@ public final class FileVolumes {
         PoolInfo info = space(operation);
         Path real = realDirectory(operation);
         List<VolumeDefinition> volumes = new ArrayList<>();
-        ByteBuffer scratch = ByteBuffer.allocateDirect(ImageHeader.PROBE_BYTES);
+        Scratch scratch = new Scratch();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(real)) {
             for (Path entry : entries) {
                 describe(real, entry.getFileName().toString(), scratch).ifPresent(volumes::add);
@@ -113,13 +113,16 @@ public final class FileVolumes {
             Statvfs fs = libc.statvfs(directory);
             return new PoolInfo(PoolState.RUNNING, fs.totalBytes(), fs.totalBytes() - fs.freeBytes(), fs.availableBytes());
         } catch (NativeCallException e) {
+            if (e.errno() == Libc.ENOENT || e.errno() == Libc.ENOTDIR) {
+                throw gone(poolObject(), operation, e);
+            }
             throw FileErrors.nativeCall(poolObject(), operation, "read the free space of " + directory, e);
         }
     }
 
     /** The volume named {@code name} as a refresh would report it, or empty when there is none. */
     public Optional<VolumeDefinition> describe(String name) {
-        return describe(realDirectory("vol-info"), name, ByteBuffer.allocateDirect(ImageHeader.PROBE_BYTES));
+        return describe(realDirectory("vol-info"), name, new Scratch());
     }
 
     /**
@@ -127,7 +130,7 @@ public final class FileVolumes {
      * regular file big enough to hold one. Symlinks, devices, sockets and FIFOs are not volumes;
      * an entry that vanished meanwhile is simply absent.
      */
-    private Optional<VolumeDefinition> describe(Path real, String name, ByteBuffer scratch) {
+    private Optional<VolumeDefinition> describe(Path real, String name, Scratch scratch) {
         Path path = real.resolve(name);
         Stat stat;
         try {
@@ -157,17 +160,18 @@ public final class FileVolumes {
     }
 
     /** Empty when the file vanished or was replaced by a symlink between the listing and now. */
-    private Optional<ImageHeader> readHeader(Path path, long size, ByteBuffer scratch) {
+    private Optional<ImageHeader> readHeader(Path path, long size, Scratch scratch) {
         try (Fd fd = libc.open(path, Libc.O_RDONLY | Libc.O_NOFOLLOW | Libc.O_NONBLOCK, 0)) {
-            scratch.clear().limit((int) Math.min(size, scratch.capacity()));
-            while (scratch.hasRemaining()) {
-                if (libc.pread(fd, scratch, scratch.position()) == 0) {
+            ByteBuffer head = scratch.head.clear().limit((int) Math.min(size, scratch.head.capacity()));
+            while (head.hasRemaining()) {
+                if (libc.pread(fd, head, head.position()) == 0) {
                     break;
                 }
             }
-            scratch.flip();
-            return Optional.of(ImageHeader.probe(scratch, size, (offset, length) -> {
-                ByteBuffer more = ByteBuffer.allocateDirect(length);
+            head.flip();
+            return Optional.of(ImageHeader.probe(head, size, (offset, length) -> {
+                ByteBuffer more = length <= scratch.more.capacity() ? scratch.more.clear().limit(length)
+                        : ByteBuffer.allocateDirect(length);
                 libc.pread(fd, more, offset);
                 return more.flip();
             }));
@@ -179,6 +183,12 @@ public final class FileVolumes {
             LOG.log(Level.DEBUG, () -> "cannot read the header of " + path + ": " + e.getMessage());
             return Optional.of(ImageHeader.RAW);
         }
+    }
+
+    /** Buffers reused across the files of one refresh: the first bytes, and a few more further on. */
+    private static final class Scratch {
+        final ByteBuffer head = ByteBuffer.allocateDirect(ImageHeader.PROBE_BYTES);
+        final ByteBuffer more = ByteBuffer.allocateDirect(1024);
     }
 
     private VolumeDefinition definition(String name, Path path, VolumeType type, Stat stat, ImageHeader header) {
@@ -275,7 +285,7 @@ public final class FileVolumes {
             if (stat.isBlockDevice() || stat.size() < ImageHeader.MIN_IMAGE_BYTES) {
                 return "raw";
             }
-            return readHeader(path, stat.size(), ByteBuffer.allocateDirect(ImageHeader.PROBE_BYTES))
+            return readHeader(path, stat.size(), new Scratch())
                     .orElse(ImageHeader.RAW).format().name();
         } catch (NativeCallException e) {
             throw new StorageException(e.errno() == Libc.ENOENT ? ErrorCode.INVALID_ARGUMENT : FileErrors.code(e), object,
@@ -591,11 +601,15 @@ public final class FileVolumes {
             return libc.open(directory, Libc.O_RDONLY | Libc.O_DIRECTORY, 0);
         } catch (NativeCallException e) {
             if (e.errno() == Libc.ENOENT || e.errno() == Libc.ENOTDIR) {
-                throw new StorageException(ErrorCode.POOL_NOT_ACTIVE, object, operation, "The directory " + directory
-                        + " of pool '" + pool.name() + "' is gone (" + e.errnoName() + "); build and start the pool again.", e);
+                throw gone(object, operation, e);
             }
             throw FileErrors.nativeCall(object, operation, "open the pool directory " + directory, e);
         }
+    }
+
+    private StorageException gone(String object, String operation, NativeCallException e) {
+        return new StorageException(ErrorCode.POOL_NOT_ACTIVE, object, operation, "The directory " + directory
+                + " of pool '" + pool.name() + "' is gone (" + e.errnoName() + "); build and start the pool again.", e);
     }
 
     /**
@@ -671,7 +685,7 @@ public final class FileVolumes {
     }
 
     VolumeDefinition describeCreated(String name, String object, String operation) {
-        return describe(realDirectory(operation), name, ByteBuffer.allocateDirect(ImageHeader.PROBE_BYTES))
+        return describe(realDirectory(operation), name, new Scratch())
                 .orElseThrow(() -> new StorageException(ErrorCode.NO_SUCH_VOLUME, object, operation,
                         "Volume '" + name + "' vanished from " + directory + " right after " + operation + "."));
     }
