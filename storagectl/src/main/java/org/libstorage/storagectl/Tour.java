@@ -115,6 +115,8 @@ final class Tour implements Callable<Integer> {
         Path sample = files.resolve("sample.txt");
         Files.writeString(sample, sampleText(), StandardCharsets.UTF_8);
         run("vol-upload", "sparse.img", sample.toString(), "--pool", POOL, "--offset", "1MiB");
+        indent("(Sizes are measured when the pool is refreshed, as in libvirt: refresh to see the new allocation.)");
+        run("pool-refresh", POOL);
         run("vol-info", "sparse.img", "--pool", POOL);
 
         explain("Clone it. The copy is a reflink where the filesystem can, else a copy of the data extents only.");
@@ -144,7 +146,7 @@ final class Tour implements Callable<Integer> {
         run("vol-key", "copy.img", "--pool", POOL);
         run("vol-dumpxml", "copy.img", "--pool", POOL);
 
-        explain("Refresh the pool (volumes made outside storagectl would appear) and list it again.");
+        explain("Refresh the pool (volumes made outside storagectl would appear too) and list it again.");
         run("pool-refresh", POOL);
         run("vol-list", POOL, "--details");
 

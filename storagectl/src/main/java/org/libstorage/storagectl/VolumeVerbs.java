@@ -228,7 +228,7 @@ final class VolumeVerbs {
             description = "Changes a volume's capacity: grows it; shrinks it only with --shrink.")
     static final class VolResize extends OnVolume {
         @Parameters(index = "1", paramLabel = "CAPACITY",
-                description = "The new capacity (10G, 512MiB, bytes); with --delta, the change, negative to shrink.")
+                description = "The new capacity (10G, 512MiB, bytes); with --delta, the change: +1G grows, -1G shrinks.")
         String capacity;
 
         @Option(names = "--shrink", description = "Allow a smaller capacity (data past it is lost).")
@@ -248,7 +248,7 @@ final class VolumeVerbs {
             }
             long amount;
             try {
-                amount = Sizes.parse(negative ? capacity.substring(1) : capacity);
+                amount = Sizes.parse(negative || capacity.startsWith("+") ? capacity.substring(1) : capacity);
             } catch (IllegalArgumentException e) {
                 throw usageError("Invalid CAPACITY: " + e.getMessage());
             }

@@ -188,9 +188,18 @@ final class LogicalPoolDriver implements PoolDriver {
         long extentSize = vgRow.number("vg_extent_size");
         long size = vgRow.number("vg_size");
         long free = vgRow.number("vg_free");
-        LvmReport lvs = lvm.report("lvs", LV_FIELDS, List.of("-a", vg), pool(), "pool-refresh");
-        LvmReport segments = lvm.report("pvs", PVSEG_FIELDS, List.of("--segments", "-S", "vg_name=" + vg), pool(),
-                "pool-refresh");
+        List<VolumeDefinition> volumes = volumes(List.of("-a", vg), "vg_name=" + vg, extentSize, "pool-refresh");
+        return new PoolContents(new PoolInfo(PoolState.RUNNING, size, size - free, free), volumes);
+    }
+
+    /**
+     * The volumes an lvs over {@code lvsArgs} reports, with the extents of a pvs --segments
+     * limited by {@code selection}: two reports however many LVs there are.
+     */
+    private List<VolumeDefinition> volumes(List<String> lvsArgs, String selection, long extentSize, String operation) {
+        LvmReport lvs = lvm.report("lvs", LV_FIELDS, lvsArgs, pool(), operation);
+        LvmReport segments = lvm.report("pvs", PVSEG_FIELDS, List.of("--segments", "-S", selection), pool(),
+                operation);
         Map<String, Map<Path, List<PoolSource.Extent>>> extents = new LinkedHashMap<>();
         for (LvmReport.Row row : segments.section("pvseg")) {
             String uuid = row.text("lv_uuid");
@@ -205,16 +214,17 @@ final class LogicalPoolDriver implements PoolDriver {
         }
         List<VolumeDefinition> volumes = new ArrayList<>();
         for (LvmReport.Row row : lvs.section("lv")) {
-            toVolume(row, extents.getOrDefault(row.text("lv_uuid"), Map.of())).ifPresent(volumes::add);
+            toVolume(vg, row, extents.getOrDefault(row.text("lv_uuid"), Map.of())).ifPresent(volumes::add);
         }
-        return new PoolContents(new PoolInfo(PoolState.RUNNING, size, size - free, free), volumes);
+        return volumes;
     }
 
     /**
      * An LV as a volume; hidden LVs (thin pool data and metadata, shown in brackets) and thin
      * pools themselves (which have no device node to hand out) are not volumes.
      */
-    private Optional<VolumeDefinition> toVolume(LvmReport.Row row, Map<Path, List<PoolSource.Extent>> extents) {
+    static Optional<VolumeDefinition> toVolume(String vg, LvmReport.Row row,
+                                               Map<Path, List<PoolSource.Extent>> extents) {
         String name = row.text("lv_name");
         String attr = row.text("lv_attr");
         if (name.startsWith("[") || attr.startsWith("t") || row.text("lv_layout").contains("pool")) {
@@ -339,8 +349,13 @@ final class LogicalPoolDriver implements PoolDriver {
         }
     }
 
+    /** One LV as a volume, read with reports limited to it (no full refresh per create). */
     private VolumeDefinition find(String name, String operation) {
-        return refresh().volumes().stream().filter(v -> v.name().equals(name)).findFirst()
+        LvmReport group = lvm.report("vgs", "vg_extent_size", List.of(vg), pool(), operation);
+        long extentSize = Lvm.first(group, "vg").map(r -> r.number("vg_extent_size")).orElse(0L);
+        // LVM has just accepted the name, so it holds only [A-Za-z0-9+_.-] and is safe in a selection.
+        return volumes(List.of(vg + "/" + name), "vg_name=" + vg + " && lv_name=" + name, extentSize, operation)
+                .stream().filter(v -> v.name().equals(name)).findFirst()
                 .orElseThrow(() -> new StorageException(ErrorCode.INTERNAL_ERROR, volume(name), operation,
                         "LVM reported success but logical volume '" + name + "' is not in volume group '" + vg + "'."));
     }

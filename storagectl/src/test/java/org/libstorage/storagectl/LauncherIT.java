@@ -1,0 +1,138 @@
+package org.libstorage.storagectl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs {@code bin/storagectl} as a process, as a user would: it proves the module-path launcher
+ * (modules resolved, backends found through ServiceLoader, native access granted) works.
+ * Runs in Maven's integration-test phase, after package has built what the launcher runs.
+ */
+class LauncherIT {
+    private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
+    private static final Path LAUNCHER = ROOT.resolve("bin/storagectl");
+
+    @TempDir
+    Path tmp;
+
+    record Result(int status, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + status + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    private static Result launch(List<String> prefix, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(prefix);
+        command.add(LAUNCHER.toString());
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("STORAGECTL_BUILD", "never");
+        Path out = Files.createTempFile("storagectl-out", ".txt");
+        Path err = Files.createTempFile("storagectl-err", ".txt");
+        try {
+            Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!process.waitFor(10, TimeUnit.MINUTES)) {
+                process.destroyForcibly();
+                fail("storagectl " + String.join(" ", args) + " did not finish");
+            }
+            return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    private static Result launch(String... args) throws IOException, InterruptedException {
+        return launch(List.of(), args);
+    }
+
+    @Test
+    void versionAndHelp() throws Exception {
+        Result version = launch("--version");
+        assertEquals(0, version.status(), version::toString);
+        assertTrue(version.out().startsWith("storagectl 0.1"), version::toString);
+        assertEquals("", version.err(), "no warnings about native access or missing modules");
+        Result help = launch("help", "vol-create-as");
+        assertEquals(0, help.status(), help::toString);
+        assertTrue(help.out().contains("CAPACITY"), help::toString);
+    }
+
+    @Test
+    void realVerbsOnTheModulePath() throws Exception {
+        String config = tmp.resolve("config").toString();
+        Path pool = tmp.resolve("pool");
+        Result define = launch("--config-dir", config, "pool-define-as", "p", "dir", "--target", pool.toString());
+        assertEquals(0, define.status(), define::toString);
+        assertEquals(0, launch("--config-dir", config, "pool-start", "p", "--build").status());
+        Result create = launch("--config-dir", config, "vol-create-as", "p", "a.img", "1G");
+        assertEquals(0, create.status(), create::toString);
+        assertEquals("", create.err());
+        assertEquals(1L << 30, Files.size(pool.resolve("a.img")));
+
+        Result list = launch("--config-dir", config, "vol-list", "p", "--json");
+        assertEquals(0, list.status(), list::toString);
+        JsonNode json = new ObjectMapper().readTree(list.out());
+        assertEquals("a.img", json.get(0).get("name").asText());
+
+        Result xml = launch("--config-dir", config, "vol-dumpxml", "a.img", "--pool", "p");
+        Schemas.assertValidVolume(xml.out());
+        Result backends = launch("--config-dir", config, "backends");
+        assertTrue(backends.out().contains(" dir            yes") || backends.out().contains(" dir   yes"), backends::toString);
+
+        Result missing = launch("--config-dir", config, "pool-info", "ghost");
+        assertEquals(3, missing.status());
+        assertEquals("", missing.out());
+        assertEquals("error: No pool is named 'ghost' or has that UUID; 'storagectl pool-list --all' lists them.\n",
+                missing.err());
+        Result usage = launch("--config-dir", config, "vol-create-as", "p", "b.img", "ten");
+        assertEquals(2, usage.status());
+        assertTrue(usage.err().startsWith("error: "), usage::toString);
+        assertFalse(usage.err().contains("\tat "), "no stack trace");
+    }
+
+    @Test
+    void tourRuns() throws Exception {
+        Result tour = launch("tour");
+        assertEquals(0, tour.status(), tour::toString);
+        assertEquals("", tour.err(), "the tour prints no errors and no progress noise when not at a terminal");
+        assertTrue(tour.out().contains("The downloaded bytes match the uploaded file."), tour::toString);
+        assertTrue(tour.out().contains("Tour complete"), tour::toString);
+        assertWorkDirectoryRemoved(tour);
+    }
+
+    @Test
+    void tourRunsAsANormalUser() throws Exception {
+        boolean root = "root".equals(System.getProperty("user.name"));
+        Assumptions.assumeTrue(root, "needs root to switch to the user nobody (as a normal user, tourRuns covers it)");
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "needs setpriv (util-linux)");
+        Result tour = launch(List.of("/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                "/usr/bin/env", "HOME=/nonexistent", "USER=nobody"), "tour");
+        if (tour.err().contains("Permission denied") && tour.err().contains(ROOT.toString())) {
+            Assumptions.abort("the checkout " + ROOT + " is not readable by nobody: " + tour.err());
+        }
+        assertEquals(0, tour.status(), tour::toString);
+        assertTrue(tour.out().contains("Tour complete"), tour::toString);
+        assertWorkDirectoryRemoved(tour);
+    }
+
+    private static void assertWorkDirectoryRemoved(Result tour) {
+        String line = tour.out().lines().filter(l -> l.startsWith("Working in ")).findFirst().orElseThrow();
+        Path work = Path.of(line.substring("Working in ".length()).replaceFirst(" \\(.*", ""));
+        assertFalse(Files.exists(work), "the tour removed " + work);
+    }
+}
