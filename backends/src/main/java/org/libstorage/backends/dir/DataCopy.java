@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import org.libstorage.ErrorCode;
+import org.libstorage.Names;
 import org.libstorage.PoolType;
 import org.libstorage.ProgressListener;
 import org.libstorage.StorageException;
@@ -364,6 +365,7 @@ final class DataCopy {
         } catch (IllegalArgumentException e) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation, "Cannot convert: " + e.getMessage() + ".", e);
         }
+        checkInterrupt("convert"); // an interrupt that came as qemu-img finished still cancels
         progress.progress(total, total);
     }
 
@@ -384,6 +386,7 @@ final class DataCopy {
     // ---- snapshot -----------------------------------------------------------------------
 
     void snapshot(VolumeDefinition volume, String snapshotName) {
+        Names.requireValid("snapshot name", snapshotName); // the core checks too; a bad one must never reach openat
         VolumeFormat format = volume.format().orElse(VolumeFormat.RAW);
         if (volume.type().orElse(VolumeType.FILE) == VolumeType.DIR) {
             throw new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object, operation,

@@ -29,6 +29,7 @@ import org.libstorage.spi.PoolDriver;
 
 /** Clones and copies on the temp directory's filesystem (ext4 here: no reflinks, so extents are copied). */
 class DataCopyTest {
+    private static final long SOURCE = 256 * MIB;
     @TempDir
     Path temp;
     Path target;
@@ -44,12 +45,12 @@ class DataCopyTest {
         return Libc.instance().statx(file, false);
     }
 
-    /** A 1 GiB sparse raw volume holding 1 MiB of random data every 64 MiB (16 MiB in all). */
+    /** A 256 MiB sparse raw volume holding 1 MiB of random data every 16 MiB (16 MiB in all). */
     private VolumeDefinition sparseSource(String name) throws Exception {
-        pool.createVolume(Pools.raw(name, GIB));
+        pool.createVolume(Pools.raw(name, SOURCE));
         try (FileChannel channel = FileChannel.open(target.resolve(name), StandardOpenOption.WRITE)) {
             Random random = new Random(3);
-            for (long offset = 0; offset < GIB; offset += 64 * MIB) {
+            for (long offset = 0; offset < SOURCE; offset += 16 * MIB) {
                 byte[] data = new byte[(int) MIB];
                 random.nextBytes(data);
                 channel.write(ByteBuffer.wrap(data), offset);
@@ -71,12 +72,12 @@ class DataCopyTest {
         VolumeDefinition clone = pool.createVolumeFrom(Pools.raw("clone", 0), Pools.source(pool, source),
                 (done, total) -> progress.add(new long[] {done, total}));
 
-        assertEquals(GIB, clone.capacity());
+        assertEquals(SOURCE, clone.capacity());
         long allocated = stat(target.resolve("clone")).allocatedBytes();
         assertTrue(allocated >= 16 * MIB && allocated < 20 * MIB, "allocated ≈ the 16 MiB of data: " + allocated);
         assertTrue(sameContent(target.resolve("base"), target.resolve("clone")));
-        assertEquals(GIB, progress.getLast()[0]);
-        assertEquals(GIB, progress.getLast()[1]);
+        assertEquals(SOURCE, progress.getLast()[0]);
+        assertEquals(SOURCE, progress.getLast()[1]);
         assertTrue(progress.size() > 2, "progress along the way, not only at the end");
     }
 
@@ -136,12 +137,27 @@ class DataCopyTest {
 
         VolumeDefinition image = pool.createVolumeFrom(Pools.qcow2("image", 0), Pools.source(pool, source), null);
         assertEquals(java.util.Optional.of(VolumeFormat.QCOW2), image.format());
-        assertEquals(GIB, image.capacity());
+        assertEquals(SOURCE, image.capacity());
 
         VolumeDefinition back = pool.createVolumeFrom(Pools.raw("back", 0), Pools.source(pool, image), null);
         assertEquals(java.util.Optional.of(VolumeFormat.RAW), back.format());
         assertTrue(sameContent(target.resolve("base"), target.resolve("back")));
         assertTrue(stat(target.resolve("back")).allocatedBytes() < 20 * MIB);
+    }
+
+    @Test
+    void anInterruptedConversionKillsQemuImgAndLeavesNothing() throws Exception {
+        Machine.requireQemuImg();
+        VolumeDefinition source = sparseSource("base");
+        Thread caller = Thread.currentThread();
+        try {
+            // qemu-img reports progress from the start; the caller is interrupted as a cancel button would.
+            fails(ErrorCode.CANCELLED, () -> pool.createVolumeFrom(Pools.qcow2("image", 0), Pools.source(pool, source),
+                    (done, total) -> caller.interrupt()));
+        } finally {
+            Thread.interrupted();
+        }
+        assertFalse(Files.exists(target.resolve("image")));
     }
 
     @Test

@@ -73,6 +73,27 @@ class FilesystemLimitsTest {
     }
 
     @Test
+    void aFullFilesystemDuringAConversionIsNoSpaceAndLeavesNothing() throws Exception {
+        Machine.requireQemuImg();
+        PoolDriver big = Pools.started("big", temp.resolve("big"));
+        big.createVolume(Pools.raw("data", 64 * MIB));
+        byte[] random = new byte[(int) (24 * MIB)];
+        new Random(6).nextBytes(random);
+        try (FileChannel channel = FileChannel.open(temp.resolve("big/data"), StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap(random), 0);
+        }
+        VolumeDefinition source = big.refresh().volumes().getFirst();
+
+        try (Machine.Mount small = Machine.Mount.tmpfs(temp.resolve("small"), "16m")) {
+            PoolDriver pool = Pools.started("small", small.point().resolve("pool"));
+
+            fails(ErrorCode.NO_SPACE, () -> pool.createVolumeFrom(Pools.qcow2("copy.qcow2", 0), Pools.source(big, source), null));
+
+            assertEquals(List.of(), pool.refresh().volumes());
+        }
+    }
+
+    @Test
     void onXfsWithReflinksClonesAndSnapshotsShareExtents() throws Exception {
         Path image = temp.resolve("xfs.img");
         try (Machine.Mount xfs = Machine.Mount.xfsWithReflink(image, temp.resolve("xfs"), 512 * MIB)) {
