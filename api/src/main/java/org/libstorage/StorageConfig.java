@@ -5,7 +5,8 @@ import java.util.Objects;
 
 /**
  * Where definitions are kept ({@code configDir}: persistent) and where run-time state and locks
- * live ({@code runDir}: cleared at boot), and where secrets come from.
+ * live ({@code runDir}: cleared at boot), and where secrets come from (by default files in
+ * {@code <configDir>/secrets}, see {@link FileSecretStore}).
  */
 public record StorageConfig(Path configDir, Path runDir, SecretStore secrets) {
     public StorageConfig {
@@ -38,8 +39,9 @@ public record StorageConfig(Path configDir, Path runDir, SecretStore secrets) {
         return of(dir, dir.resolve("run"));
     }
 
+    /** Secrets come from files in {@code <configDir>/secrets} ({@link FileSecretStore}). */
     public static StorageConfig of(Path configDir, Path runDir) {
-        return new StorageConfig(configDir, runDir, SecretStore.NONE);
+        return new StorageConfig(configDir, runDir, FileSecretStore.of(configDir.resolve("secrets")));
     }
 
     public StorageConfig withSecrets(SecretStore store) {

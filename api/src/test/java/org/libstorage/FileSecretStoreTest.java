@@ -101,4 +101,12 @@ class FileSecretStoreTest {
         store.lookup(PoolSource.SecretRef.ofUsage("libvirtiscsi"));
         assertEquals("FileSecretStore[" + config.resolve("secrets") + "]", store.toString());
     }
+
+    @Test
+    void isTheDefaultStoreOfAConfiguration() throws Exception {
+        secretFile("libvirtiscsi", SECRET, "rw-------");
+        SecretStore defaults = StorageConfig.ofDirectory(config).secrets();
+        assertArrayEquals(SECRET.getBytes(StandardCharsets.UTF_8),
+                defaults.lookup(PoolSource.SecretRef.ofUsage("libvirtiscsi")).orElseThrow());
+    }
 }
