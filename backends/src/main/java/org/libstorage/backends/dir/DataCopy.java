@@ -116,6 +116,10 @@ final class DataCopy {
             throw new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object, operation,
                     "Cannot make a copy in format '" + targetFormat + "'; use raw or one of " + FileVolumes.QEMU_FORMATS + ".");
         }
+        if (volume.target().encryption().isPresent()) {
+            throw new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object, operation,
+                    "Encrypted copies cannot be made here ('" + volume.name() + "'); copy without <encryption>.");
+        }
         if (volume.backingStore().isPresent()) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation,
                     "A copy cannot be given a backing store ('" + volume.name() + "'); create an overlay instead.");
