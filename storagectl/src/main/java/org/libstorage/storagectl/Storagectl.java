@@ -211,18 +211,23 @@ final class Storagectl implements Runnable {
         if (e instanceof StorageException se) {
             err.println("error: " + se.getMessage());
             status = se.code().category().exitStatus();
+        } else if (e instanceof java.nio.channels.ClosedByInterruptException || e instanceof InterruptedException) {
+            err.println("error: Interrupted; the operation was stopped.");
+            status = ErrorCode.CANCELLED.category().exitStatus();
         } else if (e instanceof UncheckedIOException || e instanceof IOException) {
             Throwable io = e instanceof UncheckedIOException u ? u.getCause() : e;
             err.println("error: " + describe(io));
             status = ErrorCode.IO_ERROR.category().exitStatus();
         } else {
+            // Not a failure the library describes: a bug, so point at the trace.
             err.println("error: internal error: " + e);
+            if (!debug) {
+                err.println("(run again with --debug for the stack trace)");
+            }
             status = ErrorCode.INTERNAL_ERROR.category().exitStatus();
         }
         if (debug) {
             e.printStackTrace(err);
-        } else if (!(e instanceof StorageException)) {
-            err.println("(run again with --debug for the stack trace)");
         }
         err.flush();
         return status;

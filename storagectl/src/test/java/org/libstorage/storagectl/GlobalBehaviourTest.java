@@ -20,12 +20,14 @@ class GlobalBehaviourTest {
     void configDirChoosesTheConfigurationAndTheStorageIsClosed() {
         Cli cli = new Cli(storage);
         assertEquals(0, cli.run("--config-dir", "/tmp/some-config", "pool-list").status());
-        assertEquals(StorageConfig.ofDirectory(Path.of("/tmp/some-config")), cli.configsOpened.getFirst());
+        StorageConfig expected = StorageConfig.ofDirectory(Path.of("/tmp/some-config"));
+        assertEquals(expected.configDir(), cli.configsOpened.getFirst().configDir());
+        assertEquals(expected.runDir(), cli.configsOpened.getFirst().runDir());
         assertTrue(storage.closed);
         assertEquals(0, cli.run("pool-list", "--config-dir", "/tmp/other").status(), "global options go after the verb too");
         assertEquals(Path.of("/tmp/other"), cli.configsOpened.get(1).configDir());
         assertEquals(0, cli.run("pool-list").status());
-        assertEquals(StorageConfig.defaults(), cli.configsOpened.get(2));
+        assertEquals(StorageConfig.defaults().configDir(), cli.configsOpened.get(2).configDir());
     }
 
     @Test

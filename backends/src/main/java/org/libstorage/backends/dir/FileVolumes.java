@@ -127,7 +127,7 @@ public final class FileVolumes {
 
     /**
      * One entry: a single {@code statx} that does not follow symlinks, then the header of a
-     * regular file big enough to hold one. Symlinks, devices, sockets and FIFOs are not volumes;
+     * regular file big enough to hold one and with data on disk. Symlinks, devices, sockets and FIFOs are not volumes;
      * an entry that vanished meanwhile is simply absent.
      */
     private Optional<VolumeDefinition> describe(Path real, String name, Scratch scratch) {
@@ -149,7 +149,9 @@ public final class FileVolumes {
             return Optional.empty();
         }
         ImageHeader header = ImageHeader.RAW;
-        if (stat.size() >= ImageHeader.MIN_IMAGE_BYTES) {
+        // A file without a single allocated block reads as zeros: no header to look for (the
+        // common fresh sparse volume, left unopened).
+        if (stat.size() >= ImageHeader.MIN_IMAGE_BYTES && stat.allocatedBytes() > 0) {
             Optional<ImageHeader> read = readHeader(path, stat.size(), scratch);
             if (read.isEmpty()) {
                 return Optional.empty();
