@@ -35,9 +35,22 @@ public final class LogicalBackend implements PoolBackend {
     /** Made on first use, so that loading the backend loads no library and starts no thread. */
     private Lvm lvm;
 
-    /** The backend as ServiceLoader makes it: this host's settings, liblvm2cmd when present. */
+    /**
+     * System property choosing how LVM runs: {@code auto} (the default: liblvm2cmd when it
+     * loads) or {@code command} (always the lvm binary, for hosts where the library misbehaves
+     * and for comparing the two).
+     */
+    public static final String ENGINE_PROPERTY = "org.libstorage.lvm.engine";
+    /** System property with extra LVM configuration (LVM syntax) passed to every command. */
+    public static final String CONFIG_PROPERTY = LvmSettings.CONFIG_PROPERTY;
+
+    /**
+     * The backend as ServiceLoader makes it: this host's settings (activation only with
+     * device-mapper, plus {@link #CONFIG_PROPERTY}), liblvm2cmd unless {@link #ENGINE_PROPERTY}
+     * says {@code command}.
+     */
     public LogicalBackend() {
-        this(() -> defaultLvm(LvmSettings.forHost(), true));
+        this(() -> defaultLvm(LvmSettings.forHost(), !"command".equals(System.getProperty(ENGINE_PROPERTY))));
     }
 
     LogicalBackend(Supplier<Lvm> lvmFactory) {
