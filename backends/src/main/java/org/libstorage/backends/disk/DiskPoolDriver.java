@@ -111,6 +111,12 @@ final class DiskPoolDriver implements PoolDriver {
                     + " of pool '" + definition.name() + "' holds no partition table libfdisk can read; build the pool"
                     + " (with overwrite if it holds other data).");
         }
+        if (label.get().type().equals("dos") && label.get().partitions().stream().anyMatch(p -> p.typeCode() == 0xee)) {
+            // libfdisk falls back to the protective MBR only when neither GPT header is valid.
+            throw new StorageException(ErrorCode.INVALID_DEFINITION, object(), operation, "The GPT on " + device
+                    + " is corrupt: both GPT headers are unreadable and only the protective MBR is left; rebuild pool '"
+                    + definition.name() + "' with overwrite (its partitions are lost) or repair the table.");
+        }
         if (format().isPresent() && !format().get().equals(label.get().type())) {
             throw new StorageException(ErrorCode.INVALID_DEFINITION, object(), operation, "The device " + device
                     + " holds a " + label.get().type() + " partition table, but pool '" + definition.name()
