@@ -200,7 +200,8 @@ public final class FileVolumes {
         Timestamps times = new Timestamps(Optional.of(stat.atime()), Optional.of(stat.mtime()),
                 Optional.of(stat.ctime()), stat.btime());
         VolumeTarget target = new VolumeTarget(Optional.of(path), Optional.of(header.format()),
-                Optional.of(permissions), Optional.of(times), header.compat(), false, List.of());
+                Optional.of(permissions), Optional.of(times), header.compat(), false, List.of(), Optional.empty(),
+                header.clusterSize());
         VolumeDefinition.Builder builder = VolumeDefinition.builder(name, header.virtualSize().orElse(stat.size()))
                 .type(type)
                 .key(path.toString())
@@ -238,6 +239,14 @@ public final class FileVolumes {
             throw new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object, operation,
                     "Cannot create volume '" + volume.name() + "' in format '" + format + "': pool '" + pool.name()
                             + "' creates raw files and the qemu image formats " + QEMU_FORMATS + ".");
+        }
+        if (volume.target().encryption().isPresent()) {
+            throw new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object, operation, "Pool '" + pool.name()
+                    + "' cannot create encrypted volumes ('" + volume.name() + "'); create it without <encryption>.");
+        }
+        if (volume.target().clusterSize().isPresent() && !format.equals(VolumeFormat.QCOW2)) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation,
+                    "A cluster size applies to qcow2 volumes only, not to '" + volume.name() + "' in format " + format + ".");
         }
         if (raw && volume.backingStore().isPresent()) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation,
@@ -338,6 +347,9 @@ public final class FileVolumes {
             }
             if (format.equals(VolumeFormat.QCOW2) && volume.target().compat().isPresent()) {
                 options = options.withCompat(volume.target().compat().get());
+            }
+            if (volume.target().clusterSize().isPresent()) {
+                options = options.withClusterSize(volume.target().clusterSize().getAsLong());
             }
             return options;
         } catch (IllegalArgumentException e) {
