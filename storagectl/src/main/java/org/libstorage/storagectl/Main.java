@@ -3,10 +3,13 @@ package org.libstorage.storagectl;
 import java.io.Console;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.libstorage.Storage;
 
 /** Runs storagectl: {@code bin/storagectl VERB ...}. */
 public final class Main {
+    private static final long CLEAN_UP_MILLIS = 10_000;
+
     private Main() {
     }
 
@@ -16,6 +19,22 @@ public final class Main {
         Charset charset = console != null ? console.charset() : Charset.defaultCharset();
         PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, charset), false);
         PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, charset), true);
-        System.exit(Storagectl.run(args, Storage::open, terminal, out, err));
+        // Ctrl-C: interrupt the verb so a clone, wipe or transfer stops as the library promises
+        // (CANCELLED, no partial volume left), and give it a moment to clean up before exiting.
+        Thread verb = Thread.currentThread();
+        AtomicBoolean finished = new AtomicBoolean();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (!finished.get()) {
+                verb.interrupt();
+                try {
+                    verb.join(CLEAN_UP_MILLIS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }, "storagectl-interrupt"));
+        int status = Storagectl.run(args, Storage::open, terminal, out, err);
+        finished.set(true);
+        System.exit(status);
     }
 }

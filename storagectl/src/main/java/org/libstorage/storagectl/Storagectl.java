@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
@@ -49,7 +51,7 @@ import picocli.CommandLine.Spec;
             VolumeVerbs.VolKey.class, VolumeVerbs.VolName.class, VolumeVerbs.VolPool.class,
             VolumeVerbs.VolUpload.class, VolumeVerbs.VolDownload.class,
             HostVerbs.HostDevices.class, HostVerbs.Backends.class,
-            Tour.class,
+            Tour.class, Completion.class,
             CommandLine.HelpCommand.class})
 final class Storagectl implements Runnable {
 
@@ -97,6 +99,8 @@ final class Storagectl implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST_HEADING, help -> "");
+        cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Storagectl::groupedVerbs);
         // Every verb takes --help ("storagectl help VERB" works too); the help verb has its own.
         cl.getSubcommands().forEach((name, sub) -> {
             CommandSpec verb = sub.getCommandSpec();
@@ -117,6 +121,25 @@ final class Storagectl implements Runnable {
             return CommandLine.ExitCode.USAGE;
         });
         return cl;
+    }
+
+    /** The verbs by what they act on, as virsh groups its help. */
+    private static String groupedVerbs(CommandLine.Help help) {
+        Map<String, java.util.function.Predicate<String>> groups = new LinkedHashMap<>();
+        groups.put("Pools", n -> n.startsWith("pool-") || n.equals("find-pool-sources"));
+        groups.put("Volumes", n -> n.startsWith("vol-"));
+        groups.put("Host", n -> n.equals("host-devices") || n.equals("backends"));
+        groups.put("Other", n -> true);
+        Map<String, CommandLine.Help> left = new LinkedHashMap<>(help.subcommands());
+        StringBuilder text = new StringBuilder();
+        groups.forEach((title, member) -> {
+            Map<String, CommandLine.Help> group = new LinkedHashMap<>();
+            left.entrySet().removeIf(e -> member.test(e.getKey()) && group.put(e.getKey(), e.getValue()) == null);
+            if (!group.isEmpty()) {
+                text.append(title).append(":%n".formatted()).append(help.commandList(group));
+            }
+        });
+        return text.toString();
     }
 
     /** Runs storagectl with {@code args}; returns the exit status. */
@@ -211,18 +234,23 @@ final class Storagectl implements Runnable {
         if (e instanceof StorageException se) {
             err.println("error: " + se.getMessage());
             status = se.code().category().exitStatus();
+        } else if (e instanceof java.nio.channels.ClosedByInterruptException || e instanceof InterruptedException) {
+            err.println("error: Interrupted; the operation was stopped.");
+            status = ErrorCode.CANCELLED.category().exitStatus();
         } else if (e instanceof UncheckedIOException || e instanceof IOException) {
             Throwable io = e instanceof UncheckedIOException u ? u.getCause() : e;
             err.println("error: " + describe(io));
             status = ErrorCode.IO_ERROR.category().exitStatus();
         } else {
+            // Not a failure the library describes: a bug, so point at the trace.
             err.println("error: internal error: " + e);
+            if (!debug) {
+                err.println("(run again with --debug for the stack trace)");
+            }
             status = ErrorCode.INTERNAL_ERROR.category().exitStatus();
         }
         if (debug) {
             e.printStackTrace(err);
-        } else if (!(e instanceof StorageException)) {
-            err.println("(run again with --debug for the stack trace)");
         }
         err.flush();
         return status;

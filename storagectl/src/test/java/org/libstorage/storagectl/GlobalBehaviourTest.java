@@ -20,12 +20,14 @@ class GlobalBehaviourTest {
     void configDirChoosesTheConfigurationAndTheStorageIsClosed() {
         Cli cli = new Cli(storage);
         assertEquals(0, cli.run("--config-dir", "/tmp/some-config", "pool-list").status());
-        assertEquals(StorageConfig.ofDirectory(Path.of("/tmp/some-config")), cli.configsOpened.getFirst());
+        StorageConfig expected = StorageConfig.ofDirectory(Path.of("/tmp/some-config"));
+        assertEquals(expected.configDir(), cli.configsOpened.getFirst().configDir());
+        assertEquals(expected.runDir(), cli.configsOpened.getFirst().runDir());
         assertTrue(storage.closed);
         assertEquals(0, cli.run("pool-list", "--config-dir", "/tmp/other").status(), "global options go after the verb too");
         assertEquals(Path.of("/tmp/other"), cli.configsOpened.get(1).configDir());
         assertEquals(0, cli.run("pool-list").status());
-        assertEquals(StorageConfig.defaults(), cli.configsOpened.get(2));
+        assertEquals(StorageConfig.defaults().configDir(), cli.configsOpened.get(2).configDir());
     }
 
     @Test
@@ -37,12 +39,28 @@ class GlobalBehaviourTest {
             "vol-upload", "vol-download", "host-devices", "backends", "find-pool-sources", "tour"}) {
             assertTrue(help.out().contains(verb), verb + " in\n" + help.out());
         }
+        String groups = help.out().replaceAll("(?s).*?\n(Pools:\n)", "$1");
+        assertTrue(groups.indexOf("Pools:\n") < groups.indexOf("Volumes:\n")
+                && groups.indexOf("Volumes:\n") < groups.indexOf("Host:\n")
+                && groups.indexOf("Host:\n") < groups.indexOf("Other:\n"), help.out());
+        assertTrue(groups.substring(groups.indexOf("Host:"), groups.indexOf("Other:")).contains("host-devices"), help.out());
         Cli.Result verbHelp = cli.run("vol-create-as", "--help");
         assertTrue(verbHelp.out().contains("--allocation=SIZE"), verbHelp.out());
         Cli.Result version = cli.run("--version");
         assertEquals(0, version.status());
         assertTrue(version.out().startsWith("storagectl 0.1"), version.out());
         assertTrue(cli.configsOpened.isEmpty(), "help and version open no storage");
+    }
+
+    @Test
+    void completionCoversEveryVerb() {
+        Cli.Result script = new Cli(storage).run("completion");
+        assertEquals(0, script.status());
+        assertTrue(script.out().startsWith("#!/usr/bin/env bash"), script.out());
+        for (String verb : new String[] {"pool-define-as", "vol-create-as", "vol-download", "host-devices", "tour"}) {
+            assertTrue(script.out().contains(verb), verb);
+        }
+        assertTrue(script.out().contains("--allocation"));
     }
 
     @Test

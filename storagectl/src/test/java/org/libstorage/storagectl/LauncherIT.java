@@ -130,6 +130,36 @@ class LauncherIT {
         assertWorkDirectoryRemoved(tour);
     }
 
+    @Test
+    void terminatingALongWipeStopsItWithCancelled() throws Exception {
+        String config = tmp.resolve("config").toString();
+        Path pool = tmp.resolve("pool");
+        assertEquals(0, launch("--config-dir", config, "pool-define-as", "p", "dir", "--target", pool.toString()).status());
+        assertEquals(0, launch("--config-dir", config, "pool-start", "p", "--build").status());
+        assertEquals(0, launch("--config-dir", config, "vol-create-as", "p", "big.img", "64G").status());
+        Path big = pool.resolve("big.img");
+        Path err = tmp.resolve("err.txt");
+        ProcessBuilder builder = new ProcessBuilder(LAUNCHER.toString(), "--config-dir", config,
+                "vol-wipe", "big.img", "--pool", "p", "--algorithm", "random");
+        builder.environment().put("STORAGECTL_BUILD", "never");
+        Process wipe = builder.redirectError(err.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            // Wait until random data is landing, then stop it as a service manager would (SIGTERM).
+            while (wipe.isAlive() && VolumeVerbsTest.allocatedBytes(big) == 0) {
+                Thread.sleep(50);
+            }
+            assertTrue(wipe.isAlive(), "a 64 GiB random wipe is still running: " + Files.readString(err));
+            wipe.destroy();
+            assertTrue(wipe.waitFor(2, TimeUnit.MINUTES), "the wipe stopped");
+        } finally {
+            wipe.destroyForcibly();
+        }
+        String message = Files.readString(err);
+        assertTrue(message.startsWith("error: Cancelled"), message);
+        assertEquals(1, message.lines().count(), message);
+        assertTrue(VolumeVerbsTest.allocatedBytes(big) < (64L << 30), "it stopped before the end");
+    }
+
     private static void assertWorkDirectoryRemoved(Result tour) {
         String line = tour.out().lines().filter(l -> l.startsWith("Working in ")).findFirst().orElseThrow();
         Path work = Path.of(line.substring("Working in ".length()).replaceFirst(" \\(.*", ""));

@@ -38,7 +38,8 @@ import org.libstorage.spi.VolumeSource;
  * <li>{@code qemu-img convert} when the formats differ (raw ↔ qcow2) or a qcow2 source has a backing
  * file (the copy is flattened into a standalone image, as libvirt's clone does).</li>
  * </ol>
- * Progress is reported in source bytes; an interrupt between chunks stops with {@code CANCELLED}
+ * Progress is reported in source bytes (during a conversion, from the thread reading qemu-img's
+ * output); an interrupt between chunks stops with {@code CANCELLED}
  * (the thread's interrupt status stays set); any failure removes the partial copy.
  */
 final class DataCopy {
@@ -83,11 +84,15 @@ final class DataCopy {
             try (dest) {
                 volumes.applyPermissions(dest, volume.target().permissions(), mode, object, operation);
                 if (byteCopy) {
-                    long copied = fileSource ? copyFromPath(from, source, dest, progress) : copyStream(source, dest, from.capacity(), progress);
-                    grow(dest, target, targetFormat, copied, from.capacity(), capacity);
+                    if (fileSource) {
+                        copyFromPath(from, source, dest, progress);
+                    } else {
+                        copyStream(source, dest, from.capacity(), progress);
+                    }
+                    grow(dest, target, targetFormat, from.capacity(), capacity);
                 } else {
                     convert(from, sourceFormat, target, targetFormat, progress);
-                    grow(dest, target, targetFormat, -1, from.capacity(), capacity);
+                    grow(dest, target, targetFormat, from.capacity(), capacity);
                 }
             } catch (RuntimeException | Error e) {
                 volumes.removeAfterFailure(dir, volume.name(), e);
@@ -110,6 +115,10 @@ final class DataCopy {
                 && !sameBytes(sourceFormat, targetFormat)) {
             throw new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object, operation,
                     "Cannot make a copy in format '" + targetFormat + "'; use raw or one of " + FileVolumes.QEMU_FORMATS + ".");
+        }
+        if (volume.target().encryption().isPresent()) {
+            throw new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object, operation,
+                    "Encrypted copies cannot be made here ('" + volume.name() + "'); copy without <encryption>.");
         }
         if (volume.backingStore().isPresent()) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation,
@@ -334,7 +343,7 @@ final class DataCopy {
     }
 
     /** Makes the copy as big as asked: raw by ftruncate, images by qemu-img resize. */
-    private void grow(Fd dest, Path target, VolumeFormat targetFormat, long copiedBytes, long sourceCapacity, long capacity) {
+    private void grow(Fd dest, Path target, VolumeFormat targetFormat, long sourceCapacity, long capacity) {
         if (isRawLike(targetFormat)) {
             long size = libc.statx(dest).size();
             if (capacity > size) {

@@ -98,7 +98,7 @@ final class DirPoolDriver extends FilePoolDriver {
             throw new StorageException(ErrorCode.INVALID_DEFINITION, object(), operation,
                     "The target " + target + " of pool '" + name() + "' is not a directory.");
         }
-        try (Fd dir = libc.open(target, Libc.O_RDONLY | Libc.O_DIRECTORY, 0)) {
+        try (Fd _ = libc.open(target, Libc.O_RDONLY | Libc.O_DIRECTORY, 0)) {
             // Opening it proves we may list it: a pool we cannot read should not start.
         } catch (NativeCallException e) {
             throw FileErrors.nativeCall(object(), operation, "open the target directory " + target, e);

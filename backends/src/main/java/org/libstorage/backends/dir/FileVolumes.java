@@ -127,7 +127,7 @@ public final class FileVolumes {
 
     /**
      * One entry: a single {@code statx} that does not follow symlinks, then the header of a
-     * regular file big enough to hold one. Symlinks, devices, sockets and FIFOs are not volumes;
+     * regular file big enough to hold one and with data on disk. Symlinks, devices, sockets and FIFOs are not volumes;
      * an entry that vanished meanwhile is simply absent.
      */
     private Optional<VolumeDefinition> describe(Path real, String name, Scratch scratch) {
@@ -149,7 +149,9 @@ public final class FileVolumes {
             return Optional.empty();
         }
         ImageHeader header = ImageHeader.RAW;
-        if (stat.size() >= ImageHeader.MIN_IMAGE_BYTES) {
+        // A file without a single allocated block reads as zeros: no header to look for (the
+        // common fresh sparse volume, left unopened).
+        if (stat.size() >= ImageHeader.MIN_IMAGE_BYTES && stat.allocatedBytes() > 0) {
             Optional<ImageHeader> read = readHeader(path, stat.size(), scratch);
             if (read.isEmpty()) {
                 return Optional.empty();
@@ -198,7 +200,8 @@ public final class FileVolumes {
         Timestamps times = new Timestamps(Optional.of(stat.atime()), Optional.of(stat.mtime()),
                 Optional.of(stat.ctime()), stat.btime());
         VolumeTarget target = new VolumeTarget(Optional.of(path), Optional.of(header.format()),
-                Optional.of(permissions), Optional.of(times), header.compat(), false, List.of());
+                Optional.of(permissions), Optional.of(times), header.compat(), false, List.of(), Optional.empty(),
+                header.clusterSize());
         VolumeDefinition.Builder builder = VolumeDefinition.builder(name, header.virtualSize().orElse(stat.size()))
                 .type(type)
                 .key(path.toString())
@@ -236,6 +239,14 @@ public final class FileVolumes {
             throw new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object, operation,
                     "Cannot create volume '" + volume.name() + "' in format '" + format + "': pool '" + pool.name()
                             + "' creates raw files and the qemu image formats " + QEMU_FORMATS + ".");
+        }
+        if (volume.target().encryption().isPresent()) {
+            throw new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object, operation, "Pool '" + pool.name()
+                    + "' cannot create encrypted volumes ('" + volume.name() + "'); create it without <encryption>.");
+        }
+        if (volume.target().clusterSize().isPresent() && !format.equals(VolumeFormat.QCOW2)) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation,
+                    "A cluster size applies to qcow2 volumes only, not to '" + volume.name() + "' in format " + format + ".");
         }
         if (raw && volume.backingStore().isPresent()) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation,
@@ -336,6 +347,9 @@ public final class FileVolumes {
             }
             if (format.equals(VolumeFormat.QCOW2) && volume.target().compat().isPresent()) {
                 options = options.withCompat(volume.target().compat().get());
+            }
+            if (volume.target().clusterSize().isPresent()) {
+                options = options.withClusterSize(volume.target().clusterSize().getAsLong());
             }
             return options;
         } catch (IllegalArgumentException e) {

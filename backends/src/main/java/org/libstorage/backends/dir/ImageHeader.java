@@ -20,9 +20,11 @@ import org.libstorage.VolumeFormat;
  * @param compat      the qcow2 compat level libvirt reports ({@code 0.10} for v2, {@code 1.1} for v3)
  * @param backingFile the backing file name exactly as recorded (relative names are relative to
  *                    the image's directory)
+ * @param clusterSize the qcow2 cluster size in bytes
  */
 public record ImageHeader(VolumeFormat format, OptionalLong virtualSize, OptionalInt version,
-                          Optional<String> compat, Optional<String> backingFile, Optional<String> backingFormat) {
+                          Optional<String> compat, Optional<String> backingFile, Optional<String> backingFormat,
+                          OptionalLong clusterSize) {
 
     /** How many bytes from offset 0 {@link #probe} wants to see; fewer are fine for small files. */
     public static final int PROBE_BYTES = 4096;
@@ -52,6 +54,7 @@ public record ImageHeader(VolumeFormat format, OptionalLong virtualSize, Optiona
         Objects.requireNonNull(compat, "compat");
         Objects.requireNonNull(backingFile, "backingFile");
         Objects.requireNonNull(backingFormat, "backingFormat");
+        Objects.requireNonNull(clusterSize, "clusterSize");
     }
 
     /** A file with no recognised header. */
@@ -59,7 +62,7 @@ public record ImageHeader(VolumeFormat format, OptionalLong virtualSize, Optiona
 
     static ImageHeader of(VolumeFormat format) {
         return new ImageHeader(format, OptionalLong.empty(), OptionalInt.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty());
+                Optional.empty(), OptionalLong.empty());
     }
 
     /** Reads {@code length} bytes at {@code offset} of the file being probed; fewer at its end. */
@@ -117,6 +120,7 @@ public record ImageHeader(VolumeFormat format, OptionalLong virtualSize, Optiona
         long backingOffset = be.getLong(8);
         int backingLength = be.getInt(16);
         long size = be.getLong(24);
+        int clusterBits = be.getInt(20);
         int limit = be.limit();
         Optional<String> backingFormat = Optional.empty();
         int headerLength = version >= 3 && limit >= 104 ? be.getInt(100) : QCOW2_V2_HEADER_LENGTH;
@@ -139,13 +143,14 @@ public record ImageHeader(VolumeFormat format, OptionalLong virtualSize, Optiona
         }
         return new ImageHeader(VolumeFormat.QCOW2, size >= 0 ? OptionalLong.of(size) : OptionalLong.empty(),
                 OptionalInt.of(version), Optional.of(version == 2 ? "0.10" : "1.1"), backingFile,
-                backingFile.isPresent() ? backingFormat : Optional.empty());
+                backingFile.isPresent() ? backingFormat : Optional.empty(),
+                clusterBits >= 9 && clusterBits <= 21 ? OptionalLong.of(1L << clusterBits) : OptionalLong.empty());
     }
 
     private static ImageHeader qcow(ByteBuffer be) {
         long size = be.getLong(24);
         return new ImageHeader(new VolumeFormat("qcow"), size >= 0 ? OptionalLong.of(size) : OptionalLong.empty(),
-                OptionalInt.of(be.getInt(4)), Optional.empty(), Optional.empty(), Optional.empty());
+                OptionalInt.of(be.getInt(4)), Optional.empty(), Optional.empty(), Optional.empty(), OptionalLong.empty());
     }
 
     private static ImageHeader qed(ByteBuffer le, Reader more) {
@@ -160,13 +165,14 @@ public record ImageHeader(VolumeFormat format, OptionalLong virtualSize, Optiona
         Optional<String> backingFormat = backingFile.isPresent() && (features & QED_FEATURE_BACKING_FORMAT_NO_PROBE) != 0
                 ? Optional.of("raw") : Optional.empty();
         return new ImageHeader(new VolumeFormat("qed"), size >= 0 ? OptionalLong.of(size) : OptionalLong.empty(),
-                OptionalInt.empty(), Optional.empty(), backingFile, backingFormat);
+                OptionalInt.empty(), Optional.empty(), backingFile, backingFormat, OptionalLong.empty());
     }
 
     private static ImageHeader sized(VolumeFormat format, long units, long unitBytes) {
         OptionalLong size = units >= 0 && units <= Long.MAX_VALUE / unitBytes
                 ? OptionalLong.of(units * unitBytes) : OptionalLong.empty();
-        return new ImageHeader(format, size, OptionalInt.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+        return new ImageHeader(format, size, OptionalInt.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                OptionalLong.empty());
     }
 
     /** A string at a file offset: from the head when it holds it, else read through {@code more}. */

@@ -66,7 +66,7 @@ final class Wipe {
         long size = stat.size();
         progress.progress(0, size);
         switch (algorithm) {
-            case ZERO -> zero(file, size, stat.allocatedBytes() >= size, progress);
+            case ZERO -> zero(file, volume.name(), size, stat.allocatedBytes() >= size, progress);
             case TRIM -> trim(file, size, progress);
             case RANDOM -> random(file, size, progress);
         }
@@ -78,7 +78,7 @@ final class Wipe {
         progress.progress(size, size);
     }
 
-    private void zero(Fd file, long size, boolean fullyAllocated, ProgressListener progress) {
+    private void zero(Fd file, String name, long size, boolean fullyAllocated, ProgressListener progress) {
         int mode = fullyAllocated ? Libc.FALLOC_FL_ZERO_RANGE | Libc.FALLOC_FL_KEEP_SIZE
                 : Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE;
         long offset = 0;
@@ -100,7 +100,7 @@ final class Wipe {
                 return;
             }
             if (fullyAllocated && mode == (Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE)) {
-                volumes.allocate(file, "", offset, n, object, operation);
+                volumes.allocate(file, name, offset, n, object, operation);
             }
             offset += n;
             progress.progress(offset, size);

@@ -33,7 +33,8 @@ final class LogicalPoolDriver implements PoolDriver {
             + "snapshots, thin pools and data copies are refused";
 
     private static final String LV_FIELDS = "lv_uuid,lv_name,lv_size,lv_attr,lv_layout,origin,pool_lv,data_percent";
-    private static final String PVSEG_FIELDS = "pv_name,vg_name,pe_start,pvseg_start,pvseg_size,lv_uuid";
+    private static final String PVSEG_FIELDS = "pv_name,pe_start,pvseg_start,pvseg_size,lv_uuid";
+    private static final String VG_FIELDS = "vg_name,vg_size,vg_free,vg_extent_size";
 
     private final PoolDefinition definition;
     private final Lvm lvm;
@@ -176,35 +177,33 @@ final class LogicalPoolDriver implements PoolDriver {
     }
 
     /**
-     * Three reports: the group's size and free space, its LVs (inactive ones too), and its PV
+     * One command, {@code lvm fullreport} on the group, with a sub-report each for the group
+     * (size, free space, extent size), its LVs (inactive and hidden ones too) and its PV
      * segments, which give each LV's extents as byte ranges on its devices.
      */
     @Override
     public PoolContents refresh() {
-        LvmReport group = lvm.report("vgs", "vg_name,vg_size,vg_free,vg_extent_size", List.of(vg), pool(),
-                "pool-refresh");
-        LvmReport.Row vgRow = Lvm.first(group, "vg").orElseThrow(() -> new StorageException(ErrorCode.NO_SUCH_POOL,
-                pool(), "pool-refresh", "LVM reports no volume group '" + vg + "' for pool '" + definition.name() + "'."));
+        return contents("pool-refresh");
+    }
+
+    private PoolContents contents(String operation) {
+        LvmReport report = lvm.require(Effect.METADATA, "fullreport", List.of("--units", "b", "--nosuffix",
+                "--configreport", "vg", "-o", VG_FIELDS,
+                "--configreport", "pv", "-o", "pv_name",
+                "--configreport", "lv", "-o", LV_FIELDS,
+                "--configreport", "pvseg", "-o", PVSEG_FIELDS,
+                "--configreport", "seg", "-o", "lv_uuid",
+                vg), pool(), operation);
+        LvmReport.Row vgRow = Lvm.first(report, "vg").orElseThrow(() -> new StorageException(ErrorCode.NO_SUCH_POOL,
+                pool(), operation, "LVM reports no volume group '" + vg + "' for pool '" + definition.name() + "'."));
         long extentSize = vgRow.number("vg_extent_size");
         long size = vgRow.number("vg_size");
         long free = vgRow.number("vg_free");
-        List<VolumeDefinition> volumes = volumes(List.of("-a", vg), "vg_name=" + vg, extentSize, "pool-refresh");
-        return new PoolContents(new PoolInfo(PoolState.RUNNING, size, size - free, free), volumes);
-    }
-
-    /**
-     * The volumes an lvs over {@code lvsArgs} reports, with the extents of a pvs --segments
-     * limited by {@code selection}: two reports however many LVs there are.
-     */
-    private List<VolumeDefinition> volumes(List<String> lvsArgs, String selection, long extentSize, String operation) {
-        LvmReport lvs = lvm.report("lvs", LV_FIELDS, lvsArgs, pool(), operation);
-        LvmReport segments = lvm.report("pvs", PVSEG_FIELDS, List.of("--segments", "-S", selection), pool(),
-                operation);
         Map<String, Map<Path, List<PoolSource.Extent>>> extents = new LinkedHashMap<>();
-        for (LvmReport.Row row : segments.section("pvseg")) {
+        for (LvmReport.Row row : report.section("pvseg")) {
             String uuid = row.text("lv_uuid");
-            if (uuid.isEmpty() || !row.text("vg_name").equals(vg)) {
-                continue;
+            if (uuid.isEmpty()) {
+                continue; // free space
             }
             long start = row.number("pe_start") + row.number("pvseg_start") * extentSize;
             long end = start + row.number("pvseg_size") * extentSize;
@@ -213,10 +212,10 @@ final class LogicalPoolDriver implements PoolDriver {
                     .add(new PoolSource.Extent(start, end));
         }
         List<VolumeDefinition> volumes = new ArrayList<>();
-        for (LvmReport.Row row : lvs.section("lv")) {
+        for (LvmReport.Row row : report.section("lv")) {
             toVolume(vg, row, extents.getOrDefault(row.text("lv_uuid"), Map.of())).ifPresent(volumes::add);
         }
-        return volumes;
+        return new PoolContents(new PoolInfo(PoolState.RUNNING, size, size - free, free), volumes);
     }
 
     /**
@@ -349,13 +348,9 @@ final class LogicalPoolDriver implements PoolDriver {
         }
     }
 
-    /** One LV as a volume, read with reports limited to it (no full refresh per create). */
+    /** One LV as a volume, from one fullreport of the group. */
     private VolumeDefinition find(String name, String operation) {
-        LvmReport group = lvm.report("vgs", "vg_extent_size", List.of(vg), pool(), operation);
-        long extentSize = Lvm.first(group, "vg").map(r -> r.number("vg_extent_size")).orElse(0L);
-        // LVM has just accepted the name, so it holds only [A-Za-z0-9+_.-] and is safe in a selection.
-        return volumes(List.of(vg + "/" + name), "vg_name=" + vg + " && lv_name=" + name, extentSize, operation)
-                .stream().filter(v -> v.name().equals(name)).findFirst()
+        return contents(operation).volumes().stream().filter(v -> v.name().equals(name)).findFirst()
                 .orElseThrow(() -> new StorageException(ErrorCode.INTERNAL_ERROR, volume(name), operation,
                         "LVM reported success but logical volume '" + name + "' is not in volume group '" + vg + "'."));
     }

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Optional;
 import org.libstorage.ErrorCode;
 import org.libstorage.StorageException;
+import org.libstorage.fallback.CommandException;
 import org.libstorage.nativelib.NativeCallException;
 
 /**
@@ -67,7 +68,7 @@ final class Lvm {
         full.addAll(args);
         // With activation off LVM never touches device-mapper, so nothing can lock memory.
         LvmRunner chosen = effect == Effect.DEVICES && settings.activation() ? deviceRunner : runner;
-        LvmOutput output = chosen.run(full);
+        LvmOutput output = runOrThrow(chosen, subcommand, full);
         LvmReport report;
         try {
             report = LvmReport.parse(output.reportText());
@@ -80,6 +81,30 @@ final class Lvm {
             }
         }
         return new Outcome(output, report);
+    }
+
+    /** Runs the command; a command that could not run at all becomes a StorageException. */
+    private static LvmOutput runOrThrow(LvmRunner runner, String subcommand, List<String> args) {
+        try {
+            return runner.run(args);
+        } catch (IllegalArgumentException e) {
+            // liblvm2cmd takes one command line that LVM splits again; an argument holding
+            // whitespace and both kinds of quote cannot survive that.
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, null, subcommand,
+                    "LVM cannot be given this argument in-process: " + e.getMessage() + ".", e);
+        } catch (NativeCallException e) {
+            throw new StorageException(ErrorCode.NATIVE_FAILURE, null, subcommand,
+                    "LVM " + subcommand + " could not run through " + runner.description() + ": " + e.getMessage() + ".", e);
+        } catch (CommandException e) {
+            ErrorCode code = switch (e.reason()) {
+                case TIMED_OUT -> ErrorCode.TIMEOUT;
+                case INTERRUPTED -> ErrorCode.CANCELLED;
+                case NOT_FOUND -> ErrorCode.BACKEND_UNAVAILABLE;
+                default -> ErrorCode.COMMAND_FAILED;
+            };
+            throw new StorageException(code, null, subcommand,
+                    "LVM " + subcommand + " could not run through " + runner.description() + ": " + e.getMessage() + ".", e);
+        }
     }
 
     /** Runs a command and returns its report, or throws the mapped failure. */

@@ -61,6 +61,33 @@ class ImageVolumesTest {
     }
 
     @Test
+    void theClusterSizeIsAskedForAndReadBack() {
+        VolumeDefinition asked = Pools.qcow2("vm.qcow2", GIB);
+        VolumeDefinition.VolumeTarget t = asked.target();
+        asked = asked.toBuilder().target(new VolumeDefinition.VolumeTarget(t.path(), t.format(), t.permissions(),
+                t.timestamps(), t.compat(), t.nocow(), t.features(), t.encryption(), java.util.OptionalLong.of(128 * 1024))).build();
+
+        VolumeDefinition created = pool.createVolume(asked);
+
+        assertEquals(java.util.OptionalLong.of(128 * 1024), created.target().clusterSize());
+        assertEquals(java.util.OptionalLong.of(128 * 1024), qemuImg.info(target.resolve("vm.qcow2"), Optional.of("qcow2")).clusterSize());
+        VolumeDefinition rawWithCluster = Pools.raw("raw", GIB).toBuilder().target(new VolumeDefinition.VolumeTarget(
+                Optional.empty(), Optional.of(VolumeFormat.RAW), Optional.empty(), Optional.empty(), Optional.empty(), false,
+                java.util.List.of(), Optional.empty(), java.util.OptionalLong.of(65536))).build();
+        fails(ErrorCode.INVALID_ARGUMENT, () -> pool.createVolume(rawWithCluster));
+    }
+
+    @Test
+    void anEncryptedVolumeIsRefusedRatherThanCreatedPlain() {
+        VolumeDefinition encrypted = Pools.qcow2("secret.qcow2", GIB).toBuilder().target(new VolumeDefinition.VolumeTarget(
+                Optional.empty(), Optional.of(VolumeFormat.QCOW2), Optional.empty(), Optional.empty(), Optional.empty(), false,
+                java.util.List.of(), Optional.of(new VolumeDefinition.Encryption("luks", Optional.empty(), Optional.empty(),
+                        Optional.empty(), Optional.empty())), java.util.OptionalLong.empty())).build();
+        fails(ErrorCode.OPERATION_UNSUPPORTED, () -> pool.createVolume(encrypted));
+        assertFalse(Files.exists(target.resolve("secret.qcow2")));
+    }
+
+    @Test
     void aPreallocatedQcow2TakesItsSpace() {
         VolumeDefinition created = pool.createVolume(VolumeDefinition.builder("vm.qcow2", 32 * MIB)
                 .format(VolumeFormat.QCOW2).allocation(32 * MIB).build());

@@ -186,6 +186,10 @@ class LogicalPoolDriverTest {
             assertEquals(ErrorCode.INVALID_ARGUMENT, badName.code());
             assertTrue(badName.getMessage().contains("\"bad name\" is invalid"), badName.getMessage());
 
+            StorageException quotes = assertThrows(StorageException.class,
+                    () -> pool.createVolume(VolumeDefinition.builder("it's \"x\" y", 4 * MIB).build()));
+            assertEquals(ErrorCode.INVALID_ARGUMENT, quotes.code(), quotes.getMessage());
+
             assertEquals(List.of("data"), pool.refresh().volumes().stream().map(VolumeDefinition::name).toList(),
                     "no refusal left anything behind");
         }
