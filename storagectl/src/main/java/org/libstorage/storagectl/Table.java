@@ -6,6 +6,8 @@ import java.util.List;
 
 /** A plain-text table laid out as virsh lays out its lists: a heading, a rule, left-aligned columns. */
 final class Table {
+    private static final int RULE_LIMIT = 80;
+
     private final List<String> headings;
     private final List<List<String>> rows = new ArrayList<>();
 
@@ -33,7 +35,8 @@ final class Table {
         List<String> lines = rows.stream().map(row -> line(row, widths)).toList();
         int longest = Math.max(heading.length(), lines.stream().mapToInt(String::length).max().orElse(0));
         out.println(heading);
-        out.println("-".repeat(longest + 1));
+        // The rule spans the table, but stops at a terminal's usual width when long notes would stretch it.
+        out.println("-".repeat(Math.min(longest + 1, Math.max(heading.length() + 1, RULE_LIMIT))));
         lines.forEach(out::println);
         out.flush();
     }

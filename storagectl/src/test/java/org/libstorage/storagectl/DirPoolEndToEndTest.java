@@ -214,6 +214,21 @@ class DirPoolEndToEndTest {
     }
 
     @Test
+    void qcow2OverlayOnABackingVolume() throws IOException {
+        startPool();
+        ok("vol-create-as", "images", "base.img", "1G");
+        assertEquals("Vol over.qcow2 created\n", ok("vol-create-as", "images", "over.qcow2", "1G",
+                "--backing-vol", "base.img", "--backing-vol-format", "raw").out());
+        String xml = ok("vol-dumpxml", "over.qcow2", "--pool", "images").out();
+        assertTrue(xml.contains("<backingStore>") && xml.contains("<path>" + poolDir.resolve("base.img") + "</path>"), xml);
+        Schemas.assertValidVolume(xml);
+        JsonNode json = JSON.readTree(ok("--json", "vol-info", "over.qcow2", "--pool", "images").out());
+        assertEquals("qcow2", json.get("format").asText());
+        assertEquals(poolDir.resolve("base.img").toString(), json.get("backingStore").get("path").asText());
+        assertTrue(ok("vol-info", "over.qcow2", "--pool", "images").out().contains("Backing:        " + poolDir.resolve("base.img")));
+    }
+
+    @Test
     void resizeWipeSnapshot() throws IOException {
         startPool();
         ok("vol-create-as", "images", "a.img", "1G");

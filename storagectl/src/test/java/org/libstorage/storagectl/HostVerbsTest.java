@@ -102,6 +102,14 @@ class HostVerbsTest {
     }
 
     @Test
+    void longNotesDoNotStretchTheRuleBeyondATerminal() {
+        storage.backends.add(BackendStatus.unavailable(PoolType.ZFS, "x".repeat(200)));
+        List<String> lines = ok("backends").out().lines().toList();
+        assertEquals("-".repeat(80), lines.get(1));
+        assertTrue(lines.get(4).endsWith("x".repeat(200)), "the note itself is whole");
+    }
+
+    @Test
     void findPoolSourcesPassesTheHintAndPrintsSourcesXml() throws IOException {
         storage.sources.add(PoolSource.builder().name("vg0").device(Path.of("/dev/loop1")).format("lvm2").build());
         String xml = ok("find-pool-sources", "logical").out();

@@ -321,6 +321,7 @@ class IscsiDirectPoolTest {
         StorageException e = fails(ErrorCode.IO_ERROR, open(pool("gone", closed, lunsTarget, Optional.empty()))::start);
         assertTrue(e.getMessage().contains("Cannot connect to target " + lunsTarget + " at 127.0.0.1:" + closed),
                 e.getMessage());
+        assertTrue(e.getMessage().contains("Connection refused"), e.getMessage());
     }
 
     @Test
