@@ -19,6 +19,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import org.libstorage.bindings.iscsi.iscsi_discovery_address;
+import org.libstorage.bindings.iscsi.iscsi_log_fn;
 import org.libstorage.bindings.iscsi.iscsi_target_portal;
 import org.libstorage.bindings.iscsi.scsi_data;
 import org.libstorage.bindings.iscsi.scsi_inquiry_block_limits;
@@ -314,6 +315,8 @@ public final class Iscsi {
         private MemorySegment context;
         private MemorySegment transfer = MemorySegment.NULL;
         private boolean loggedIn;
+        /** Errors libiscsi logged during the current call, first first (see {@link #connectAndLogin}). */
+        private final List<String> logged = new ArrayList<>();
 
         private Session(String library, SessionOptions options) {
             this.library = library;
@@ -335,7 +338,38 @@ public final class Iscsi {
             }
         }
 
+        /**
+         * libiscsi keeps only its last error, and for a failed TCP connect 1.19 overwrites the
+         * socket error ("Connection refused") with a generic reconnect message. Every error it
+         * sets is also logged at level 1, so a per-session log callback keeps them in order.
+         * Level 1 carries errors only (higher levels trace login negotiation, never wanted here).
+         */
+        private void captureErrors() {
+            MemorySegment stub = iscsi_log_fn.allocate((level, message) -> {
+                // An upcall must not throw: the JVM would abort.
+                try {
+                    if (logged.size() < 16) {
+                        logged.add(cString(message).strip());
+                    }
+                } catch (Throwable ignored) {
+                    // nothing safe to do
+                }
+            }, buffers);
+            iscsi_set_log_fn(context, stub);
+            iscsi_set_log_level(context, 1);
+        }
+
+        /** What went wrong, most specific first: the first error logged, then the last one kept. */
+        private String errorDetail() {
+            String last = error();
+            if (logged.isEmpty() || logged.getFirst().equals(last) || last.contains(logged.getFirst())) {
+                return last;
+            }
+            return logged.getFirst() + "; then: " + last;
+        }
+
         private void connectAndLogin() {
+            captureErrors();
             int seconds = (int) Math.min(Integer.MAX_VALUE, options.timeout().toSeconds());
             iscsi_set_timeout(context, seconds);
             // Fail instead of reconnecting in the background: a sync call must end.
@@ -365,15 +399,17 @@ public final class Iscsi {
                         secret.fill((byte) 0);
                     }
                 }
+                logged.clear();
                 if (iscsi_connect_sync(context, arena.allocateFrom(options.portal().toString())) != 0) {
-                    String message = error();
+                    String message = errorDetail();
                     throw new IscsiException(library, "iscsi_connect_sync",
                             message.toLowerCase().contains("timed out") ? IscsiException.Kind.TIMEOUT
                                     : IscsiException.Kind.CONNECT,
                             "cannot connect to " + options.portal() + ": " + message, null);
                 }
+                logged.clear();
                 if (iscsi_login_sync(context) != 0) {
-                    String message = error();
+                    String message = errorDetail();
                     throw new IscsiException(library, "iscsi_login_sync", loginFailure(message), message, null);
                 }
                 loggedIn = true;
@@ -633,6 +669,7 @@ public final class Iscsi {
                 if (context == null) {
                     throw new IllegalStateException("the iSCSI session to " + options.portal() + " is closed");
                 }
+                logged.clear();
                 return call.run();
             } finally {
                 lock.unlock();
@@ -699,7 +736,7 @@ public final class Iscsi {
         }
 
         private IscsiException failure(String function, IscsiException.ScsiStatus status) {
-            String message = error();
+            String message = errorDetail();
             IscsiException.Kind kind;
             if (status == null || status.status() == SCSI_STATUS_ERROR() || status.status() == SCSI_STATUS_CANCELLED()) {
                 String lower = message.toLowerCase();

@@ -67,7 +67,8 @@ public final class IscsiDirectBackend implements PoolBackend {
     @Override
     public PoolDriver open(PoolDefinition definition, BackendContext context) {
         return new IscsiDirectDriver(validate(definition), Endpoint.of(definition), iscsi,
-                context == null || context.secrets() == null ? SecretStore.NONE : context.secrets(), timeout);
+                context == null || context.secrets() == null ? SecretStore.NONE : context.secrets(), timeout,
+                context == null ? null : context.stateDir());
     }
 
     /**

@@ -1,7 +1,9 @@
 package org.libstorage.backends.iscsi;
 
+import java.io.IOException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,8 +31,9 @@ import org.libstorage.spi.VolumeSource;
 /**
  * One iscsi-direct pool. Holds no connection between calls: each operation (and each channel)
  * logs in with its own session and logs out when done, so nothing is left open on the target
- * and a channel can outlive the pool lock. "Active" is in memory: start proves the target is
- * reachable and the credentials work; the core keeps its own run-state mark across processes.
+ * and a channel can outlive the pool lock. Start proves the target is reachable and the
+ * credentials work, and marks the pool active with a file in its run-time directory (cleared at
+ * boot), so another process sharing the configuration sees it active too.
  */
 final class IscsiDirectDriver implements PoolDriver {
     private static final System.Logger LOG = System.getLogger(IscsiDirectDriver.class.getName());
@@ -42,11 +45,13 @@ final class IscsiDirectDriver implements PoolDriver {
     private final SecretStore secrets;
     private final java.time.Duration timeout;
     private final String object;
+    private final Path activeMark;
     private final AtomicBoolean active = new AtomicBoolean();
 
     IscsiDirectDriver(PoolDefinition definition, IscsiDirectBackend.Endpoint endpoint, Iscsi iscsi, SecretStore secrets,
-                      java.time.Duration timeout) {
+                      java.time.Duration timeout, Path stateDir) {
         this.definition = definition;
+        this.activeMark = stateDir == null ? null : stateDir.resolve("active");
         this.endpoint = endpoint;
         this.iscsi = iscsi;
         this.secrets = secrets;
@@ -62,6 +67,16 @@ final class IscsiDirectDriver implements PoolDriver {
     @Override
     public void start() {
         try (Iscsi.Session ignored = login(object, "pool-start")) {
+            if (activeMark != null) {
+                try {
+                    Files.createDirectories(activeMark.getParent());
+                    Files.writeString(activeMark, endpoint.where() + "\n");
+                } catch (IOException e) {
+                    throw new StorageException(ErrorCode.IO_ERROR, object, "pool-start",
+                            "Cannot mark pool '" + definition.name() + "' active in " + activeMark + ": " + e.getMessage()
+                                    + ".", e);
+                }
+            }
             active.set(true);
         }
     }
@@ -69,11 +84,21 @@ final class IscsiDirectDriver implements PoolDriver {
     @Override
     public void stop() {
         active.set(false);
+        if (activeMark != null) {
+            try {
+                Files.deleteIfExists(activeMark);
+            } catch (IOException e) {
+                throw new StorageException(ErrorCode.IO_ERROR, object, "pool-stop",
+                        "Cannot clear the active mark " + activeMark + " of pool '" + definition.name() + "': "
+                                + e.getMessage() + ".", e);
+            }
+        }
     }
 
+    /** Started here or by another process since boot (nothing stays logged in between calls). */
     @Override
     public boolean isActive() {
-        return active.get();
+        return activeMark == null ? active.get() : Files.exists(activeMark);
     }
 
     /** REPORT LUNS, then INQUIRY and READ CAPACITY(16) per LUN. */

@@ -97,7 +97,8 @@ class IscsiDirectPoolTest {
     }
 
     PoolDriver open(PoolDefinition definition) {
-        return new IscsiDirectBackend().open(definition, new BackendContext(dir.resolve("state"), secrets));
+        return new IscsiDirectBackend().open(definition,
+                new BackendContext(dir.resolve("state").resolve(definition.name()), secrets));
     }
 
     PoolDriver started(String target) {
@@ -172,8 +173,11 @@ class IscsiDirectPoolTest {
         assertEquals(4 * MIB, volume(contents, "unit:0:0:2").capacity());
         assertEquals(0, volume(contents, "unit:0:0:0").capacity(), "LUN 0 is tgtd's controller, not a disk");
         assertEquals(14 * MIB, contents.info().capacity());
+        PoolDriver sameStateElsewhere = open(driver.definition());
+        assertTrue(sameStateElsewhere.isActive(), "another process sharing the run directory sees it active");
         driver.stop();
         assertFalse(driver.isActive());
+        assertFalse(sameStateElsewhere.isActive());
     }
 
     @Test
@@ -317,6 +321,7 @@ class IscsiDirectPoolTest {
         StorageException e = fails(ErrorCode.IO_ERROR, open(pool("gone", closed, lunsTarget, Optional.empty()))::start);
         assertTrue(e.getMessage().contains("Cannot connect to target " + lunsTarget + " at 127.0.0.1:" + closed),
                 e.getMessage());
+        assertTrue(e.getMessage().contains("Connection refused"), e.getMessage());
     }
 
     @Test

@@ -135,4 +135,36 @@ class IscsiDirectStorageTest {
             }
         }
     }
+
+    @Test
+    void kernelIscsiPoolsRoundTripButReportWhyTheyCannotStart() {
+        Storage storage = Storage.open(StorageConfig.ofDirectory(dir.resolve("config")));
+        try {
+            String xml = """
+                    <pool type='iscsi'>
+                      <name>kernel-san</name>
+                      <source>
+                        <host name='iscsi.example.com' port='3260'/>
+                        <device path='iqn.2013-06.com.example:iscsi-pool'/>
+                        <auth type='chap' username='admin'>
+                          <secret usage='libvirtiscsi'/>
+                        </auth>
+                      </source>
+                      <target>
+                        <path>/dev/disk/by-path</path>
+                      </target>
+                    </pool>
+                    """;
+            Pool pool = storage.definePoolXml(xml);
+            Pool again = storage.definePoolXml(pool.toXml().replace("kernel-san", "kernel-san-2")
+                    .replaceAll("<uuid>.*</uuid>", ""));
+            assertEquals(pool.definition().source(), again.definition().source());
+            StorageException e = assertThrows(StorageException.class, pool::start);
+            assertEquals(ErrorCode.BACKEND_UNAVAILABLE, e.code(), e::getMessage);
+            assertTrue(e.getMessage().contains("iscsi-direct"), e.getMessage());
+            assertFalse(pool.isActive());
+        } finally {
+            storage.close();
+        }
+    }
 }

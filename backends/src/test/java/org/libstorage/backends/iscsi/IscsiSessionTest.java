@@ -131,6 +131,8 @@ class IscsiSessionTest {
                 new Iscsi.Portal("127.0.0.1", closed), INITIATOR, Optional.of(plain), Optional.empty(),
                 Duration.ofSeconds(3))));
         assertEquals(IscsiException.Kind.CONNECT, e.kind(), e.getMessage());
+        // libiscsi overwrites the socket error; the wrapper's log capture keeps it.
+        assertTrue(e.getMessage().contains("Connection refused"), e.getMessage());
     }
 
     @Test

@@ -1483,6 +1483,126 @@ public class iscsi_h extends iscsi_h$shared {
         }
     }
 
+    private static class iscsi_set_log_level {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            iscsi_h.C_POINTER,
+            iscsi_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("iscsi_set_log_level");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void iscsi_set_log_level(struct iscsi_context *iscsi, int level)
+     * }
+     */
+    public static FunctionDescriptor iscsi_set_log_level$descriptor() {
+        return iscsi_set_log_level.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void iscsi_set_log_level(struct iscsi_context *iscsi, int level)
+     * }
+     */
+    public static MethodHandle iscsi_set_log_level$handle() {
+        return iscsi_set_log_level.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void iscsi_set_log_level(struct iscsi_context *iscsi, int level)
+     * }
+     */
+    public static MemorySegment iscsi_set_log_level$address() {
+        return iscsi_set_log_level.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void iscsi_set_log_level(struct iscsi_context *iscsi, int level)
+     * }
+     */
+    public static void iscsi_set_log_level(MemorySegment iscsi, int level) {
+        var mh$ = iscsi_set_log_level.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("iscsi_set_log_level", iscsi, level);
+            }
+            mh$.invokeExact(iscsi, level);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class iscsi_set_log_fn {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            iscsi_h.C_POINTER,
+            iscsi_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("iscsi_set_log_fn");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void iscsi_set_log_fn(struct iscsi_context *iscsi, iscsi_log_fn fn)
+     * }
+     */
+    public static FunctionDescriptor iscsi_set_log_fn$descriptor() {
+        return iscsi_set_log_fn.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void iscsi_set_log_fn(struct iscsi_context *iscsi, iscsi_log_fn fn)
+     * }
+     */
+    public static MethodHandle iscsi_set_log_fn$handle() {
+        return iscsi_set_log_fn.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void iscsi_set_log_fn(struct iscsi_context *iscsi, iscsi_log_fn fn)
+     * }
+     */
+    public static MemorySegment iscsi_set_log_fn$address() {
+        return iscsi_set_log_fn.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void iscsi_set_log_fn(struct iscsi_context *iscsi, iscsi_log_fn fn)
+     * }
+     */
+    public static void iscsi_set_log_fn(MemorySegment iscsi, MemorySegment fn) {
+        var mh$ = iscsi_set_log_fn.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("iscsi_set_log_fn", iscsi, fn);
+            }
+            mh$.invokeExact(iscsi, fn);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class iscsi_set_tcp_user_timeout {
         public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
             iscsi_h.C_POINTER,
