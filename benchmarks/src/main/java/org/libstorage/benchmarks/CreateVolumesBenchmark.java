@@ -1,5 +1,7 @@
 package org.libstorage.benchmarks;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.libstorage.Volume;
@@ -9,6 +11,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -21,20 +24,31 @@ import org.openjdk.jmh.annotations.TearDown;
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class CreateVolumesBenchmark {
 
-    /** Pool for the one-at-a-time benchmark; emptied after every iteration so it stays small. */
+    /**
+     * Pool for the one-at-a-time benchmark: {@code existing} volumes made beforehand (to show
+     * whether a create costs more in a big pool), and the volumes each iteration created deleted
+     * after it, so the pool does not keep growing.
+     */
     @State(Scope.Benchmark)
     public static class GrowingPool {
+        @Param({"0", "10000"})
+        public int existing;
+
         DirPoolFixture fixture;
+        final List<Volume> created = new ArrayList<>();
         int next;
 
         @Setup(Level.Trial)
         public void open() {
             fixture = DirPoolFixture.create(DirPoolFixture.scratchParent(), "create-one");
+            fixture.populateOutsideTheLibrary(existing);
+            next = existing;
         }
 
         @TearDown(Level.Iteration)
-        public void empty() {
-            fixture.deleteAllVolumes();
+        public void deleteCreated() {
+            created.forEach(Volume::delete);
+            created.clear();
         }
 
         @TearDown(Level.Trial)
@@ -65,12 +79,14 @@ public class CreateVolumesBenchmark {
         }
     }
 
-    /** Time per {@code createVolume} call while the pool grows from empty for one iteration. */
+    /** Time per {@code createVolume} call, the pool holding {@code existing} volumes and those created so far. */
     @Benchmark
     @BenchmarkMode(Mode.AverageTime)
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public Volume createOneVolume(GrowingPool state) {
-        return state.fixture.pool().createVolume(DirPoolFixture.sparseRaw(DirPoolFixture.volumeName(state.next++)));
+        Volume volume = state.fixture.pool().createVolume(DirPoolFixture.sparseRaw(DirPoolFixture.volumeName(state.next++)));
+        state.created.add(volume);
+        return volume;
     }
 
     /** Time to create 1,000 volumes in an empty pool, one after another. */
