@@ -17,6 +17,7 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 import org.libstorage.ErrorCode;
+import org.libstorage.Names;
 import org.libstorage.Permissions;
 import org.libstorage.PoolDefinition;
 import org.libstorage.PoolInfo;
@@ -131,6 +132,14 @@ public final class FileVolumes {
      * an entry that vanished meanwhile is simply absent.
      */
     private Optional<VolumeDefinition> describe(Path real, String name, Scratch scratch) {
+        try {
+            Names.requireValid("volume name", name);
+        } catch (StorageException e) {
+            // Made outside the library ("-x", a newline in it): not addressable as a volume, and no
+            // reason to fail the refresh of its neighbours.
+            LOG.log(Level.INFO, "not listing " + real.resolve(name) + " in pool '" + pool.name() + "': " + e.getMessage());
+            return Optional.empty();
+        }
         Path path = real.resolve(name);
         Stat stat;
         try {

@@ -153,6 +153,17 @@ class DirPoolDriverTest {
     }
 
     @Test
+    void filesWhoseNamesCannotBeVolumeNamesAreLeftOutNotFatal() throws Exception {
+        Path target = temp.resolve("images");
+        PoolDriver driver = Pools.started("images", target);
+        Files.write(target.resolve("-looks-like-an-option"), new byte[10]);
+        Files.write(target.resolve("line\nbreak"), new byte[10]);
+        Files.write(target.resolve("fine.img"), new byte[10]);
+
+        assertEquals(List.of("fine.img"), driver.refresh().volumes().stream().map(VolumeDefinition::name).toList());
+    }
+
+    @Test
     void keysAreCanonicalEvenWhenTheTargetIsReachedThroughASymlink() throws Exception {
         Path real = Files.createDirectory(temp.resolve("real"));
         Path alias = Files.createSymbolicLink(temp.resolve("alias"), real);

@@ -178,6 +178,24 @@ class ImageVolumesTest {
     }
 
     @Test
+    void uploadingIntoAQcow2WritesTheImageFileAndExtendsItToTheLastByte() throws Exception {
+        Path other = temp.resolve("other.qcow2");
+        qemuImg.create(other, "qcow2", 64 * MIB);
+        Machine.run("qemu-io", "-f", "qcow2", "-c", "write -P 9 0 1M", other.toString());
+        byte[] image = Files.readAllBytes(other);
+        byte[] upload = Arrays.copyOf(image, image.length + (int) MIB); // a trailing run of zeros, as an image may end
+        VolumeDefinition volume = pool.createVolume(Pools.qcow2("vm.qcow2", GIB));
+
+        try (var out = pool.openWrite(volume, 0, -1)) {
+            out.write(java.nio.ByteBuffer.wrap(upload));
+        }
+
+        assertArrayEquals(upload, Files.readAllBytes(target.resolve("vm.qcow2")));
+        VolumeDefinition after = describe("vm.qcow2");
+        assertEquals(64 * MIB, after.capacity(), "the header now is the uploaded image's");
+    }
+
+    @Test
     void otherQemuFormatsAreCreatedAndRecognised() {
         for (String format : new String[] {"qed", "vmdk", "vdi", "vpc", "vhdx"}) {
             VolumeDefinition created = pool.createVolume(VolumeDefinition.builder("disk." + format, 64 * MIB)

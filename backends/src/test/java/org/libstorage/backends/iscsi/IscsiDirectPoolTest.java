@@ -370,4 +370,21 @@ class IscsiDirectPoolTest {
         fails(ErrorCode.NO_SUCH_VOLUME, () -> driver.openWrite(VolumeDefinition.builder("disk", MIB).build(), 0, -1));
         assertEquals(8 * MIB, stale.capacity());
     }
+
+    @Test
+    void anInterruptedTransferOrWipeIsCancelled() throws Exception {
+        PoolDriver driver = started(lunsTarget);
+        VolumeDefinition lun = volume(driver.refresh(), "unit:0:0:2");
+        try (ReadableByteChannel in = driver.openRead(lun, 0, -1)) {
+            Thread.currentThread().interrupt();
+            fails(ErrorCode.CANCELLED, () -> in.read(ByteBuffer.allocate(4096)));
+            assertFalse(in.isOpen(), "a cancelled download logs out at once");
+        }
+        Thread.currentThread().interrupt();
+        try {
+            fails(ErrorCode.CANCELLED, () -> driver.wipeVolume(lun, WipeAlgorithm.ZERO, ProgressListener.NONE));
+        } finally {
+            Thread.interrupted();
+        }
+    }
 }
