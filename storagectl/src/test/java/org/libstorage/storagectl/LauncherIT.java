@@ -136,7 +136,7 @@ class LauncherIT {
         Path pool = tmp.resolve("pool");
         assertEquals(0, launch("--config-dir", config, "pool-define-as", "p", "dir", "--target", pool.toString()).status());
         assertEquals(0, launch("--config-dir", config, "pool-start", "p", "--build").status());
-        assertEquals(0, launch("--config-dir", config, "vol-create-as", "p", "big.img", "64G").status());
+        assertEquals(0, launch("--config-dir", config, "vol-create-as", "p", "big.img", "8G").status());
         Path big = pool.resolve("big.img");
         Path err = tmp.resolve("err.txt");
         ProcessBuilder builder = new ProcessBuilder(LAUNCHER.toString(), "--config-dir", config,
@@ -148,7 +148,7 @@ class LauncherIT {
             while (wipe.isAlive() && VolumeVerbsTest.allocatedBytes(big) == 0) {
                 Thread.sleep(50);
             }
-            assertTrue(wipe.isAlive(), "a 64 GiB random wipe is still running: " + Files.readString(err));
+            assertTrue(wipe.isAlive(), "an 8 GiB random wipe is still running: " + Files.readString(err));
             wipe.destroy();
             assertTrue(wipe.waitFor(2, TimeUnit.MINUTES), "the wipe stopped");
         } finally {
@@ -157,7 +157,7 @@ class LauncherIT {
         String message = Files.readString(err);
         assertTrue(message.startsWith("error: Cancelled"), message);
         assertEquals(1, message.lines().count(), message);
-        assertTrue(VolumeVerbsTest.allocatedBytes(big) < (64L << 30), "it stopped before the end");
+        assertTrue(VolumeVerbsTest.allocatedBytes(big) < (8L << 30), "it stopped before the end");
     }
 
     private static void assertWorkDirectoryRemoved(Result tour) {
