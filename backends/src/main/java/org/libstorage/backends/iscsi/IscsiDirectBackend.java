@@ -55,7 +55,7 @@ public final class IscsiDirectBackend implements PoolBackend {
         if (!iscsi.isAvailable()) {
             return BackendStatus.unavailable(type(), iscsi.unavailableReason().orElseThrow());
         }
-        return BackendStatus.available(type(), "libiscsi " + iscsi.soname().orElseThrow() + " (user-space initiator)");
+        return BackendStatus.available(type(), iscsi.soname().orElseThrow() + " (user-space initiator, no kernel support needed)");
     }
 
     @Override
