@@ -91,6 +91,17 @@ public class PoolListingBenchmark {
         return fixture.pool().volumes();
     }
 
+    /**
+     * Baseline: {@code Pool.isActive()}, the cheapest call through the pool's lock, so the
+     * lookups can be read as this fixed cost plus the search.
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public boolean isActiveBaseline() {
+        return fixture.pool().isActive();
+    }
+
     @Benchmark
     @BenchmarkMode(Mode.AverageTime)
     @OutputTimeUnit(TimeUnit.MICROSECONDS)

@@ -170,11 +170,6 @@ final class Storagectl implements Runnable {
         return storage;
     }
 
-    /** Whether the storage was opened with the default configuration (no --config-dir). */
-    Optional<Path> configDir() {
-        return Optional.ofNullable(configDir);
-    }
-
     boolean json() {
         return json;
     }

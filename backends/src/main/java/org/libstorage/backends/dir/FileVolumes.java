@@ -7,6 +7,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -217,18 +218,29 @@ public final class FileVolumes {
                 .allocation(stat.allocatedBytes())
                 .physical(stat.size())
                 .target(target);
-        header.backingFile().ifPresent(backing -> builder.backingStore(new BackingStore(backingPath(path, backing),
-                header.backingFormat().map(VolumeFormat::new), Optional.empty())));
+        header.backingFile().flatMap(backing -> backingPath(path, backing)).ifPresent(backing -> builder.backingStore(
+                new BackingStore(backing, header.backingFormat().flatMap(FileVolumes::formatName), Optional.empty())));
         return builder.build();
     }
 
     /** qemu resolves a relative backing name against the image's directory; protocols stay as written. */
-    private static Path backingPath(Path image, String backing) {
-        Path named = Path.of(backing);
-        if (named.isAbsolute() || backing.matches("^[a-z][a-z0-9+.-]*:.*")) {
-            return named;
+    private static Optional<Path> backingPath(Path image, String backing) {
+        Path named;
+        try {
+            named = Path.of(backing);
+        } catch (InvalidPathException e) {
+            // Header bytes anyone who wrote the file chose; a name the JVM cannot represent is not reported.
+            LOG.log(Level.DEBUG, () -> "unrepresentable backing file name in " + image + ": " + e.getMessage());
+            return Optional.empty();
         }
-        return image.resolveSibling(named).normalize();
+        if (named.isAbsolute() || backing.matches("^[a-z][a-z0-9+.-]*:.*")) {
+            return Optional.of(named);
+        }
+        return Optional.of(image.resolveSibling(named).normalize());
+    }
+
+    private static Optional<VolumeFormat> formatName(String name) {
+        return name.isBlank() ? Optional.empty() : Optional.of(new VolumeFormat(name));
     }
 
     // ---- create -------------------------------------------------------------------------

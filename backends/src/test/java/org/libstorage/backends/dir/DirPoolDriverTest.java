@@ -164,6 +164,19 @@ class DirPoolDriverTest {
     }
 
     @Test
+    void aForgedHeaderWithAStrangeBackingNameDoesNotBreakTheRefresh() throws Exception {
+        Path target = temp.resolve("images");
+        PoolDriver driver = Pools.started("images", target);
+        java.nio.ByteBuffer header = ImageHeaderTest.qcow2(1 << 20, "\u00e9\u00ff\ufffd-base", "qcow2", 512);
+        Files.write(target.resolve("forged"), header.array());
+
+        List<VolumeDefinition> volumes = driver.refresh().volumes();
+
+        assertEquals(List.of("forged"), volumes.stream().map(VolumeDefinition::name).toList());
+        assertEquals(Optional.of(VolumeFormat.QCOW2), volumes.getFirst().format());
+    }
+
+    @Test
     void keysAreCanonicalEvenWhenTheTargetIsReachedThroughASymlink() throws Exception {
         Path real = Files.createDirectory(temp.resolve("real"));
         Path alias = Files.createSymbolicLink(temp.resolve("alias"), real);

@@ -17,7 +17,7 @@ class ImageHeaderTest {
     private static final ImageHeader.Reader NOTHING_MORE = (offset, length) -> ByteBuffer.allocate(0);
 
     /** A qcow2 v3 header with a backing file name and, when asked, a backing-format extension. */
-    private static ByteBuffer qcow2(long size, String backing, String backingFormat, int backingOffset) {
+    static ByteBuffer qcow2(long size, String backing, String backingFormat, int backingOffset) {
         ByteBuffer b = ByteBuffer.allocate(4096).order(ByteOrder.BIG_ENDIAN);
         b.putInt(0, 0x514649fb).putInt(4, 3);
         b.putLong(8, backingOffset).putInt(16, backing.length());
