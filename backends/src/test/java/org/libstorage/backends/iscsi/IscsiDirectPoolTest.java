@@ -201,6 +201,16 @@ class IscsiDirectPoolTest {
         try (ReadableByteChannel in = driver.openRead(lun, offset, data.length)) {
             assertArrayEquals(data, readAll(in, data.length));
         }
+        // Block-aligned reads into a direct buffer take the no-copy path.
+        try (ReadableByteChannel in = driver.openRead(lun, 0, 4 * MIB)) {
+            ByteBuffer direct = ByteBuffer.allocateDirect((int) (4 * MIB));
+            while (direct.hasRemaining() && in.read(direct) >= 0) {
+                // keep reading
+            }
+            byte[] got = new byte[(int) (4 * MIB)];
+            direct.flip().get(got);
+            assertArrayEquals(java.util.Arrays.copyOf(Files.readAllBytes(lun1), (int) (4 * MIB)), got);
+        }
         byte[] file = Files.readAllBytes(lun1);
         assertArrayEquals(new byte[(int) offset], java.util.Arrays.copyOf(file, (int) offset), "bytes before stay");
         assertEquals(0, file[(int) offset + data.length], "the byte after stays");
