@@ -163,6 +163,17 @@ final class DiskPoolDriver implements PoolDriver {
         return new PoolContents(new PoolInfo(PoolState.RUNNING, capacity, allocation, available), volumes);
     }
 
+    /** The volume's partition as the table holds it now, or empty when it was deleted (by us or another tool). */
+    @Override
+    public Optional<VolumeDefinition> describeVolume(VolumeDefinition volume) {
+        String operation = "vol-info";
+        BlockDevice block = DeviceGuard.requireBlockDevice(device, object(), operation);
+        int number = requestedNumber(block, volume.name());
+        Fdisk.Label label = requireLabel(operation);
+        return label.partitions().stream().filter(p -> p.number() == number && !p.container()).findFirst()
+                .map(p -> volume(block, label, p));
+    }
+
     /** The free extents of the source device, as a disk pool's {@code <source><device>} lists them. */
     List<PoolSource.Extent> freeExtents() {
         Fdisk.Label label = requireLabel("pool-refresh");

@@ -88,8 +88,10 @@ class DiskPoolDriverTest {
             assertEquals(22 * MIB, contents.info().allocation());
             assertEquals(empty.info().available() - 22 * MIB, contents.info().available());
 
+            assertEquals(Optional.of(lvm), pool.describeVolume(lvm), "one partition re-read from the table");
             pool.deleteVolume(swap);
             assertFalse(Files.exists(loop.partition(2)), "the kernel dropped the deleted partition");
+            assertEquals(Optional.empty(), pool.describeVolume(swap));
             assertEquals(List.of(disk + "p1", disk + "p3"),
                     pool.refresh().volumes().stream().map(VolumeDefinition::name).toList());
         }
