@@ -136,6 +136,48 @@ class DiskPoolDriverTest {
     }
 
     @Test
+    void aPartitionIsCreatedFromAnotherVolumesBytes() throws Exception {
+        try (LoopFixture loops = new LoopFixture(dir)) {
+            LoopDevice loop = loops.attach("copy.img", 32 * MIB);
+            PoolDriver pool = pool(loop.path(), "gpt");
+            pool.build(BuildMode.NO_OVERWRITE);
+            pool.start();
+            byte[] data = new byte[(int) (3 * MIB)];
+            java.util.concurrent.ThreadLocalRandom.current().nextBytes(data);
+            Path file = Files.write(dir.resolve("source.raw"), data);
+            org.libstorage.spi.VolumeSource source = new org.libstorage.spi.VolumeSource() {
+                @Override
+                public VolumeDefinition definition() {
+                    return VolumeDefinition.builder("source.raw", data.length).path(file).build();
+                }
+
+                @Override
+                public PoolType poolType() {
+                    return PoolType.DIR;
+                }
+
+                @Override
+                public java.nio.channels.ReadableByteChannel open() {
+                    try {
+                        return FileChannel.open(file);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            };
+            VolumeDefinition copy = pool.createVolumeFrom(partition("copy", 0, "linux"), source, null);
+            assertEquals(3 * MIB, copy.capacity(), "as large as the source when asked for less");
+            ByteBuffer back = ByteBuffer.allocate(data.length);
+            try (var in = pool.openRead(copy, 0, -1)) {
+                while (in.read(back) > 0) {
+                    // whole partition
+                }
+            }
+            assertArrayEquals(data, back.array());
+        }
+    }
+
+    @Test
     void dosLabelsKeyPartitionsByPath() throws Exception {
         try (LoopFixture loops = new LoopFixture(dir)) {
             LoopDevice loop = loops.attach("dos.img", 32 * MIB);
