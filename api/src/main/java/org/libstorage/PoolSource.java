@@ -132,6 +132,14 @@ public record PoolSource(
         return new Builder();
     }
 
+    /** This source with its devices replaced, as a refresh reports them (with free extents). */
+    public PoolSource withDevices(List<Device> newDevices) {
+        Builder b = toBuilder();
+        b.devices.clear();
+        b.devices.addAll(newDevices);
+        return b.build();
+    }
+
     public Builder toBuilder() {
         Builder b = new Builder();
         b.hosts.addAll(hosts);

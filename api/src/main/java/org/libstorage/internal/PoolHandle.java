@@ -153,8 +153,11 @@ final class PoolHandle implements Pool {
             if (!state.active()) {
                 return PoolXml.write(state.current(), Optional.empty());
             }
-            PoolInfo info = contents(state, "pool-dumpxml").info();
-            return PoolXml.write(state.current(), Optional.of(info));
+            PoolRuntime runtime = contents(state, "pool-dumpxml");
+            PoolDefinition shown = runtime.foundSource()
+                    .map(found -> state.current().toBuilder().source(found).build())
+                    .orElse(state.current());
+            return PoolXml.write(shown, Optional.of(runtime.info()));
         });
     }
 

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import org.libstorage.PoolDefinition;
 import org.libstorage.PoolInfo;
+import org.libstorage.PoolSource;
 import org.libstorage.VolumeDefinition;
 import org.libstorage.spi.PoolContents;
 import org.libstorage.spi.PoolDriver;
@@ -28,6 +29,7 @@ final class PoolRuntime {
     /** The activation (run-state file version) the contents belong to; null when there are none. */
     private Registry.Stamp activation;
     private PoolInfo info;
+    private Optional<PoolSource> foundSource = Optional.empty();
     private final TreeMap<String, VolumeDefinition> volumes = new TreeMap<>();
     /** Volumes by resolved path and by file key, built on the first path lookup after a change. */
     private Map<Object, String> pathIndex;
@@ -63,6 +65,7 @@ final class PoolRuntime {
     void setContents(Registry.Stamp currentActivation, PoolContents contents) {
         activation = currentActivation;
         info = contents.info();
+        foundSource = contents.source();
         volumes.clear();
         for (VolumeDefinition volume : contents.volumes()) {
             volumes.put(volume.name(), volume);
@@ -73,8 +76,14 @@ final class PoolRuntime {
     void clearContents() {
         activation = null;
         info = null;
+        foundSource = Optional.empty();
         volumes.clear();
         pathIndex = null;
+    }
+
+    /** The source as the last refresh found it, where the backend reports one. */
+    Optional<PoolSource> foundSource() {
+        return foundSource;
     }
 
     PoolInfo info() {

@@ -160,7 +160,8 @@ final class DiskPoolDriver implements PoolDriver {
             }
         }
         long available = label.freeSpaces().stream().mapToLong(Fdisk.FreeSpace::sizeBytes).sum();
-        return new PoolContents(new PoolInfo(PoolState.RUNNING, capacity, allocation, available), volumes);
+        return new PoolContents(new PoolInfo(PoolState.RUNNING, capacity, allocation, available), volumes,
+                Optional.of(sourceWithFreeExtents(label)));
     }
 
     /** The volume's partition as the table holds it now, or empty when it was deleted (by us or another tool). */
@@ -176,8 +177,19 @@ final class DiskPoolDriver implements PoolDriver {
 
     /** The free extents of the source device, as a disk pool's {@code <source><device>} lists them. */
     List<PoolSource.Extent> freeExtents() {
-        Fdisk.Label label = requireLabel("pool-refresh");
+        return freeExtents(requireLabel("pool-refresh"));
+    }
+
+    private static List<PoolSource.Extent> freeExtents(Fdisk.Label label) {
         return label.freeSpaces().stream().map(f -> new PoolSource.Extent(f.startBytes(), f.endBytes())).toList();
+    }
+
+    /** The definition's source with the device's free extents filled in, for the active pool's XML. */
+    private PoolSource sourceWithFreeExtents(Fdisk.Label label) {
+        PoolSource defined = definition().source();
+        List<PoolSource.Extent> free = freeExtents(label);
+        return defined.withDevices(defined.devices().stream()
+                .map(d -> new PoolSource.Device(d.path(), d.partSeparator(), free)).toList());
     }
 
     private long deviceSize(String operation) {

@@ -1,7 +1,10 @@
 package org.libstorage.backends.disk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import com.thaiopensource.util.PropertyMapBuilder;
 import com.thaiopensource.validate.ValidateProperty;
 import com.thaiopensource.validate.ValidationDriver;
@@ -56,6 +59,16 @@ class BlockPoolXmlTest {
                 assertValid("storagevol.rng", VolumeXml.write(volume));
             }
             assertValid("storagepool.rng", PoolXml.write(disks.definition(), Optional.of(contents.info())));
+
+            // The refresh reports the device's free extents, which the active pool's XML shows.
+            PoolSource found = contents.source().orElseThrow();
+            List<PoolSource.Extent> free = found.devices().getFirst().freeExtents();
+            assertFalse(free.isEmpty(), "a 64 MiB disk with 24 MiB of partitions has free space");
+            assertEquals(contents.info().available(), free.stream().mapToLong(e -> e.end() - e.start()).sum());
+            String active = PoolXml.write(disks.definition().toBuilder().source(found).build(),
+                    Optional.of(contents.info()));
+            assertTrue(active.contains("<freeExtent start="), active);
+            assertValid("storagepool.rng", active);
 
             PoolDriver files = new FsBackend().open(PoolDefinition.builder(PoolType.FS, "files")
                     .source(PoolSource.builder().device(loop.partition(1)).format("ext4").build())

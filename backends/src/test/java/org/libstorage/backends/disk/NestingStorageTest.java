@@ -57,6 +57,8 @@ class NestingStorageTest {
             assertEquals(loop.partition(1), partition.path());
             assertEquals(List.of(disk + "p1", disk + "p2"), disks.volumes().stream().map(Volume::name).toList());
             assertEquals(Optional.of(partition.key()), storage.volumeByPath(loop.partition(1)).map(Volume::key));
+            disks.refresh();
+            assertTrue(disks.toXml().contains("<freeExtent start="), "the active disk pool's XML lists free extents");
 
             Path mountPoint = dir.resolve("files");
             Pool files = storage.definePool(PoolDefinition.builder(PoolType.FS, "files")
