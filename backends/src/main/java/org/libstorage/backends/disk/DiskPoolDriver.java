@@ -281,6 +281,27 @@ final class DiskPoolDriver implements PoolDriver {
         awaitNode(path, false, volumeObject, operation);
     }
 
+    @Override
+    public java.nio.channels.ReadableByteChannel openRead(VolumeDefinition volume, long offset, long length) {
+        return new PartitionIo(volumeObject(volume), "vol-download").openRead(volume, offset, length);
+    }
+
+    @Override
+    public java.nio.channels.WritableByteChannel openWrite(VolumeDefinition volume, long offset, long length) {
+        return new PartitionIo(volumeObject(volume), "vol-upload").openWrite(volume, offset, length);
+    }
+
+    @Override
+    public void wipeVolume(VolumeDefinition volume, org.libstorage.WipeAlgorithm algorithm,
+                           org.libstorage.ProgressListener progress) {
+        new PartitionIo(volumeObject(volume), "vol-wipe").wipe(volume, algorithm,
+                progress == null ? org.libstorage.ProgressListener.NONE : progress);
+    }
+
+    private String volumeObject(VolumeDefinition volume) {
+        return "volume '" + volume.name() + "' in pool '" + definition.name() + "'";
+    }
+
     /** devtmpfs adds and removes nodes as the kernel adds and removes partitions; wait for it briefly. */
     private static void awaitNode(Path path, boolean present, String object, String operation) {
         long deadline = System.nanoTime() + NODE_WAIT_MILLIS * 1_000_000;
