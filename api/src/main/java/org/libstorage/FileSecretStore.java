@@ -136,6 +136,17 @@ public final class FileSecretStore implements SecretStore {
         return String.format("%04o", mode);
     }
 
+    /** Stores reading the same directory are equal, so equal configurations compare equal. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof FileSecretStore other && other.directory.equals(directory);
+    }
+
+    @Override
+    public int hashCode() {
+        return directory.hashCode();
+    }
+
     @Override
     public String toString() {
         return "FileSecretStore[" + directory + "]";

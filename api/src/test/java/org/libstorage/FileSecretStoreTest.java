@@ -109,4 +109,9 @@ class FileSecretStoreTest {
         assertArrayEquals(SECRET.getBytes(StandardCharsets.UTF_8),
                 defaults.lookup(PoolSource.SecretRef.ofUsage("libvirtiscsi")).orElseThrow());
     }
+
+    @Test
+    void equalConfigurationsAreEqual() {
+        assertEquals(StorageConfig.ofDirectory(config), StorageConfig.ofDirectory(config));
+    }
 }

@@ -5,6 +5,7 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Optional;
 import org.libstorage.ErrorCode;
 import org.libstorage.Pool;
 import org.libstorage.ProgressListener;
@@ -65,7 +66,7 @@ final class VolumeHandle implements Volume {
 
     @Override
     public VolumeInfo info() {
-        return pool.withVolume(this, "vol-info", c -> infoOf(c.volume()));
+        return infoOf(current("vol-info"));
     }
 
     static VolumeInfo infoOf(VolumeDefinition volume) {
@@ -75,7 +76,23 @@ final class VolumeHandle implements Volume {
 
     @Override
     public VolumeDefinition definition() {
-        return pool.withVolume(this, "vol-dumpxml", PoolHandle.VolumeContext::volume);
+        return current("vol-dumpxml");
+    }
+
+    /** The volume re-read by its driver, so sizes are current; updates the pool's cached view. */
+    private VolumeDefinition current(String operation) {
+        return pool.withVolume(this, operation, c -> {
+            PoolDriver driver = c.driver().get();
+            Optional<VolumeDefinition> now = Failures.driverCall(object, operation,
+                    () -> driver.describeVolume(c.volume()));
+            if (now == null || now.isEmpty()) {
+                c.runtime().removeVolume(name());
+                throw new StorageException(ErrorCode.NO_SUCH_VOLUME, object, operation,
+                        "Volume '" + name() + "' no longer exists in pool '" + pool.name() + "'.");
+            }
+            c.runtime().putVolume(now.get());
+            return now.get();
+        });
     }
 
     @Override

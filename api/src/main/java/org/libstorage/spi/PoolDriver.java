@@ -35,6 +35,16 @@ public interface PoolDriver {
     /** Scans the pool: its space and every volume, fully described (key, path, sizes, format). */
     PoolContents refresh();
 
+    /**
+     * The volume as it is now, re-read from the system (for a file, one stat), or empty when it
+     * has vanished. {@code Volume.info()} and {@code definition()} call this, so that sizes
+     * after an upload or a resize by another tool are current, as with libvirt's vol-info. The
+     * default trusts the last refresh.
+     */
+    default java.util.Optional<VolumeDefinition> describeVolume(VolumeDefinition volume) {
+        return java.util.Optional.of(volume);
+    }
+
     default VolumeDefinition createVolume(VolumeDefinition volume) {
         throw Unsupported.operation(definition(), "vol-create");
     }

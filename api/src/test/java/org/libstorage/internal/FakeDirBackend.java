@@ -133,6 +133,15 @@ public final class FakeDirBackend implements PoolBackend {
             return new PoolContents(new PoolInfo(PoolState.RUNNING, capacity, capacity - available, available), volumes);
         }
 
+        @Override
+        public java.util.Optional<VolumeDefinition> describeVolume(VolumeDefinition volume) {
+            Path file = volume.path().orElseThrow();
+            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(io(() -> describe(file)));
+        }
+
         private static VolumeDefinition describe(Path file) throws IOException {
             return VolumeDefinition.builder(file.getFileName().toString(), Files.size(file))
                     .type(VolumeType.FILE)

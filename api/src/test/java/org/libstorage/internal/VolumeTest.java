@@ -336,4 +336,23 @@ class VolumeTest {
         assertEquals(21, other.volumes().size());
         assertEquals(21, pool.volumes().size());
     }
+
+    @Test
+    void infoShowsTheVolumeAsItIsNowNotAsTheLastRefreshSawIt() throws Exception {
+        Volume disk = pool.createVolume(volume("grows.img", 4096));
+        Files.write(images.resolve("grows.img"), new byte[8192]); // another tool writes it
+
+        assertEquals(8192, disk.info().capacity());
+        assertEquals(8192, pool.requireVolume("grows.img").definition().capacity());
+    }
+
+    @Test
+    void infoOfAVolumeDeletedBehindOurBackIsNoSuchVolume() throws Exception {
+        Volume disk = pool.createVolume(volume("gone.img", 4096));
+        Files.delete(images.resolve("gone.img"));
+
+        StorageException e = assertThrows(StorageException.class, disk::info);
+        assertEquals(ErrorCode.NO_SUCH_VOLUME, e.code());
+        assertTrue(pool.volume("gone.img").isEmpty(), "the vanished volume leaves the pool's list");
+    }
 }

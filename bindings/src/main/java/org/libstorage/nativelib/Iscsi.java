@@ -25,6 +25,7 @@ import org.libstorage.bindings.iscsi.scsi_data;
 import org.libstorage.bindings.iscsi.scsi_inquiry_block_limits;
 import org.libstorage.bindings.iscsi.scsi_inquiry_logical_block_provisioning;
 import org.libstorage.bindings.iscsi.scsi_inquiry_standard;
+import org.libstorage.bindings.iscsi.scsi_iovec;
 import org.libstorage.bindings.iscsi.scsi_readcapacity16;
 import org.libstorage.bindings.iscsi.scsi_reportluns_list;
 import org.libstorage.bindings.iscsi.scsi_sense;
@@ -546,6 +547,10 @@ public final class Iscsi {
          */
         public void read16(int lun, long lba, int blockSize, ByteBuffer dst) {
             int length = transferLength(dst.remaining(), blockSize);
+            if (dst.isDirect()) {
+                readInto(lun, lba, blockSize, dst, length);
+                return;
+            }
             locked(() -> {
                 MemorySegment task = command("iscsi_read16_sync", lun,
                         () -> iscsi_read16_sync(context, lun, lba, length, blockSize, 0, 0, 0, 0, 0));
@@ -562,6 +567,31 @@ public final class Iscsi {
                     return null;
                 } finally {
                     scsi_free_scsi_task(task);
+                }
+            });
+        }
+
+        /** READ(16) with libiscsi receiving the data straight into {@code dst}'s memory (no copy). */
+        private void readInto(int lun, long lba, int blockSize, ByteBuffer dst, int length) {
+            locked(() -> {
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment iov = scsi_iovec.allocate(arena);
+                    scsi_iovec.iov_base(iov, MemorySegment.ofBuffer(dst).asSlice(0, length));
+                    scsi_iovec.iov_len(iov, length);
+                    MemorySegment task = command("iscsi_read16_iov_sync", lun, () -> iscsi_read16_iov_sync(context, lun,
+                            lba, length, blockSize, 0, 0, 0, 0, 0, iov, 1));
+                    try {
+                        // An underrun (the target sent less) shows as a residual.
+                        if (scsi_task.residual_status(task) == 1 && scsi_task.residual(task) != 0) {
+                            throw new IscsiException(library, "iscsi_read16_iov_sync", IscsiException.Kind.OTHER,
+                                    "the target returned " + (length - scsi_task.residual(task)) + " bytes instead of "
+                                            + length, null);
+                        }
+                    } finally {
+                        scsi_free_scsi_task(task);
+                    }
+                    dst.position(dst.position() + length);
+                    return null;
                 }
             });
         }

@@ -4,6 +4,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 import org.libstorage.PoolDefinition;
 import org.libstorage.ProgressListener;
 import org.libstorage.VolumeDefinition;
@@ -45,6 +46,11 @@ public abstract class FilePoolDriver implements PoolDriver {
     @Override
     public PoolContents refresh() {
         return volumes.refresh();
+    }
+
+    @Override
+    public Optional<VolumeDefinition> describeVolume(VolumeDefinition volume) {
+        return volumes.describe(volume.name());
     }
 
     @Override

@@ -163,6 +163,17 @@ final class DiskPoolDriver implements PoolDriver {
         return new PoolContents(new PoolInfo(PoolState.RUNNING, capacity, allocation, available), volumes);
     }
 
+    /** The volume's partition as the table holds it now, or empty when it was deleted (by us or another tool). */
+    @Override
+    public Optional<VolumeDefinition> describeVolume(VolumeDefinition volume) {
+        String operation = "vol-info";
+        BlockDevice block = DeviceGuard.requireBlockDevice(device, object(), operation);
+        int number = requestedNumber(block, volume.name());
+        Fdisk.Label label = requireLabel(operation);
+        return label.partitions().stream().filter(p -> p.number() == number && !p.container()).findFirst()
+                .map(p -> volume(block, label, p));
+    }
+
     /** The free extents of the source device, as a disk pool's {@code <source><device>} lists them. */
     List<PoolSource.Extent> freeExtents() {
         Fdisk.Label label = requireLabel("pool-refresh");
@@ -268,6 +279,85 @@ final class DiskPoolDriver implements PoolDriver {
             throw DeviceGuard.nativeFailure(volumeObject, operation, "delete partition " + number + " of " + device, e);
         }
         awaitNode(path, false, volumeObject, operation);
+    }
+
+    @Override
+    public java.nio.channels.ReadableByteChannel openRead(VolumeDefinition volume, long offset, long length) {
+        return new PartitionIo(volumeObject(volume), "vol-download").openRead(volume, offset, length);
+    }
+
+    @Override
+    public java.nio.channels.WritableByteChannel openWrite(VolumeDefinition volume, long offset, long length) {
+        return new PartitionIo(volumeObject(volume), "vol-upload").openWrite(volume, offset, length);
+    }
+
+    @Override
+    public void wipeVolume(VolumeDefinition volume, org.libstorage.WipeAlgorithm algorithm,
+                           org.libstorage.ProgressListener progress) {
+        new PartitionIo(volumeObject(volume), "vol-wipe").wipe(volume, algorithm,
+                progress == null ? org.libstorage.ProgressListener.NONE : progress);
+    }
+
+    /**
+     * A new partition (at least as large as the source) holding a copy of {@code source}'s
+     * bytes. On failure or interrupt the partition is deleted again, so nothing is left.
+     */
+    @Override
+    public VolumeDefinition createVolumeFrom(VolumeDefinition volume, org.libstorage.spi.VolumeSource source,
+                                             org.libstorage.ProgressListener progress) {
+        String operation = "vol-create-from";
+        org.libstorage.ProgressListener listener = progress == null ? org.libstorage.ProgressListener.NONE : progress;
+        long size = source.definition().capacity();
+        VolumeDefinition wanted = volume.capacity() >= size ? volume : resized(volume, size);
+        VolumeDefinition created = createVolume(wanted);
+        String object = volumeObject(created);
+        try (java.nio.channels.ReadableByteChannel in = source.open();
+             java.nio.channels.WritableByteChannel out = new PartitionIo(object, operation).openWrite(created, 0, -1)) {
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocateDirect(1 << 20);
+            long done = 0;
+            while (done < size) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new StorageException(ErrorCode.CANCELLED, object, operation, "Cancelled: the copy into "
+                            + created.path().orElseThrow() + " stopped at byte " + done + " of " + size + ".");
+                }
+                buffer.clear().limit((int) Math.min(buffer.capacity(), size - done));
+                int n = in.read(buffer);
+                if (n < 0) {
+                    break;
+                }
+                buffer.flip();
+                while (buffer.hasRemaining()) {
+                    out.write(buffer);
+                }
+                done += n;
+                listener.progress(done, size);
+            }
+            return created;
+        } catch (java.io.IOException | RuntimeException | Error e) {
+            try {
+                deleteVolume(created);
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            if (e instanceof StorageException se) {
+                throw se;
+            }
+            if (e instanceof Error err) {
+                throw err;
+            }
+            throw new StorageException(ErrorCode.IO_ERROR, object, operation, "Could not copy into "
+                    + created.path().orElseThrow() + ": " + e.getMessage() + "; the new partition was deleted again.", e);
+        }
+    }
+
+    private static VolumeDefinition resized(VolumeDefinition volume, long capacity) {
+        VolumeDefinition.Builder b = VolumeDefinition.builder(volume.name(), capacity).target(volume.target());
+        volume.type().ifPresent(b::type);
+        return b.build();
+    }
+
+    private String volumeObject(VolumeDefinition volume) {
+        return "volume '" + volume.name() + "' in pool '" + definition.name() + "'";
     }
 
     /** devtmpfs adds and removes nodes as the kernel adds and removes partitions; wait for it briefly. */

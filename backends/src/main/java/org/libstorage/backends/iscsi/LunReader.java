@@ -53,6 +53,21 @@ final class LunReader implements ReadableByteChannel {
             throw new StorageException(ErrorCode.CANCELLED, object, "vol-download",
                     "Reading " + where + " was interrupted.");
         }
+        if (dst.isDirect() && position % blockSize == 0) {
+            // Whole blocks into a direct buffer: libiscsi receives them in place, no staging copy.
+            long n = Math.min(Math.min(dst.remaining(), end - position), buffer.capacity());
+            n -= n % blockSize;
+            if (n > 0) {
+                try {
+                    session.read16(lun, position / blockSize, blockSize, dst.slice(dst.position(), (int) n));
+                } catch (IscsiException e) {
+                    throw IscsiErrors.map(e, object, "vol-download", where);
+                }
+                dst.position(dst.position() + (int) n);
+                position += n;
+                return (int) n;
+            }
+        }
         if (bufferStart < 0 || position < bufferStart || position >= bufferStart + bufferLength) {
             fill();
         }

@@ -53,6 +53,22 @@ final class LunWriter implements WritableByteChannel {
         }
         int written = 0;
         while (src.hasRemaining()) {
+            if (bufferStart < 0 && src.isDirect() && position % blockSize == 0) {
+                // Whole blocks from a direct buffer go out as they are, no staging copy.
+                int n = Math.min(src.remaining(), buffer.capacity());
+                n -= n % blockSize;
+                if (n > 0) {
+                    try {
+                        session.write16(lun, position / blockSize, blockSize, src.slice(src.position(), n));
+                    } catch (IscsiException e) {
+                        throw IscsiErrors.map(e, object, "vol-upload", where);
+                    }
+                    src.position(src.position() + n);
+                    position += n;
+                    written += n;
+                    continue;
+                }
+            }
             if (bufferStart < 0) {
                 bufferStart = position / blockSize * blockSize;
                 buffer.clear();

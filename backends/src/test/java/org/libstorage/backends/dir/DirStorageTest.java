@@ -98,6 +98,23 @@ class DirStorageTest {
     }
 
     @Test
+    void volumeInfoAfterAnUploadShowsTheDataAllocated() throws Exception {
+        try (Storage storage = storage()) {
+            Pool pool = startedPool(storage, "images");
+            Volume disk = pool.createVolume(VolumeDefinition.builder("vm1.img", 8 * MIB).build());
+            assertEquals(0, disk.info().allocation());
+
+            byte[] data = new byte[(int) MIB];
+            java.util.Arrays.fill(data, (byte) 7);
+            try (var channel = disk.upload(0, data.length)) {
+                channel.write(java.nio.ByteBuffer.wrap(data));
+            }
+
+            assertTrue(disk.info().allocation() >= MIB, "vol-info re-reads the file, as libvirt does");
+        }
+    }
+
+    @Test
     void copiesAcrossPoolsAndIntoQcow2() throws Exception {
         Machine.requireQemuImg();
         try (Storage storage = storage()) {

@@ -51,6 +51,23 @@ class FilesystemLimitsTest {
     }
 
     @Test
+    void onTmpfsWithoutZeroRangeAZeroWipePunchesAndAllocatesAgain() throws Exception {
+        try (Machine.Mount mount = Machine.Mount.tmpfs(temp.resolve("tmpfs"), "64m")) {
+            Path dir = mount.point().resolve("pool");
+            PoolDriver pool = Pools.started("tmp", dir);
+            pool.createVolume(VolumeDefinition.builder("disk", 8 * MIB).allocation(8 * MIB).build());
+            byte[] random = new byte[(int) (8 * MIB)];
+            new Random(8).nextBytes(random);
+            Files.write(dir.resolve("disk"), random, StandardOpenOption.WRITE);
+
+            pool.wipeVolume(pool.refresh().volumes().getFirst(), org.libstorage.WipeAlgorithm.ZERO, null);
+
+            assertTrue(FileVolumesTest.isAllZero(Files.readAllBytes(dir.resolve("disk"))));
+            assertTrue(allocated(dir.resolve("disk")) >= 8 * MIB, "still preallocated after the wipe");
+        }
+    }
+
+    @Test
     void aFullFilesystemDuringCloneIsNoSpaceAndLeavesNoPartialCopy() throws Exception {
         PoolDriver big = Pools.started("big", temp.resolve("big"));
         big.createVolume(Pools.raw("data", 64 * MIB));

@@ -88,10 +88,92 @@ class DiskPoolDriverTest {
             assertEquals(22 * MIB, contents.info().allocation());
             assertEquals(empty.info().available() - 22 * MIB, contents.info().available());
 
+            assertEquals(Optional.of(lvm), pool.describeVolume(lvm), "one partition re-read from the table");
             pool.deleteVolume(swap);
             assertFalse(Files.exists(loop.partition(2)), "the kernel dropped the deleted partition");
+            assertEquals(Optional.empty(), pool.describeVolume(swap));
             assertEquals(List.of(disk + "p1", disk + "p3"),
                     pool.refresh().volumes().stream().map(VolumeDefinition::name).toList());
+        }
+    }
+
+    @Test
+    void partitionsAreUploadedDownloadedAndWipedWithinTheirBounds() throws Exception {
+        try (LoopFixture loops = new LoopFixture(dir)) {
+            LoopDevice loop = loops.attach("io.img", 32 * MIB);
+            PoolDriver pool = pool(loop.path(), "gpt");
+            pool.build(BuildMode.NO_OVERWRITE);
+            pool.start();
+            VolumeDefinition volume = pool.createVolume(partition("io", 4 * MIB, "linux"));
+            byte[] data = new byte[(int) MIB];
+            java.util.concurrent.ThreadLocalRandom.current().nextBytes(data);
+            try (var out = pool.openWrite(volume, MIB, -1)) {
+                out.write(ByteBuffer.wrap(data));
+            }
+            ByteBuffer back = ByteBuffer.allocate((int) MIB + 1);
+            try (var in = pool.openRead(volume, MIB, MIB)) {
+                while (in.read(back) > 0) {
+                    // read to the end of the range
+                }
+            }
+            assertEquals((int) MIB, back.position(), "the read stops at the end of the range");
+            assertArrayEquals(data, java.util.Arrays.copyOf(back.array(), (int) MIB));
+
+            StorageException past = assertThrows(StorageException.class, () -> pool.openRead(volume, 3 * MIB, 2 * MIB));
+            assertEquals(ErrorCode.INVALID_ARGUMENT, past.code());
+
+            List<Long> progress = new java.util.ArrayList<>();
+            pool.wipeVolume(volume, org.libstorage.WipeAlgorithm.ZERO, (done, total) -> progress.add(done));
+            assertEquals(4 * MIB, progress.getLast());
+            ByteBuffer zeros = ByteBuffer.allocate((int) MIB);
+            try (var in = pool.openRead(volume, MIB, MIB)) {
+                while (in.read(zeros) > 0) {
+                    // read the whole range
+                }
+            }
+            assertArrayEquals(new byte[(int) MIB], zeros.array(), "zeroed");
+        }
+    }
+
+    @Test
+    void aPartitionIsCreatedFromAnotherVolumesBytes() throws Exception {
+        try (LoopFixture loops = new LoopFixture(dir)) {
+            LoopDevice loop = loops.attach("copy.img", 32 * MIB);
+            PoolDriver pool = pool(loop.path(), "gpt");
+            pool.build(BuildMode.NO_OVERWRITE);
+            pool.start();
+            byte[] data = new byte[(int) (3 * MIB)];
+            java.util.concurrent.ThreadLocalRandom.current().nextBytes(data);
+            Path file = Files.write(dir.resolve("source.raw"), data);
+            org.libstorage.spi.VolumeSource source = new org.libstorage.spi.VolumeSource() {
+                @Override
+                public VolumeDefinition definition() {
+                    return VolumeDefinition.builder("source.raw", data.length).path(file).build();
+                }
+
+                @Override
+                public PoolType poolType() {
+                    return PoolType.DIR;
+                }
+
+                @Override
+                public java.nio.channels.ReadableByteChannel open() {
+                    try {
+                        return FileChannel.open(file);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            };
+            VolumeDefinition copy = pool.createVolumeFrom(partition("copy", 0, "linux"), source, null);
+            assertEquals(3 * MIB, copy.capacity(), "as large as the source when asked for less");
+            ByteBuffer back = ByteBuffer.allocate(data.length);
+            try (var in = pool.openRead(copy, 0, -1)) {
+                while (in.read(back) > 0) {
+                    // whole partition
+                }
+            }
+            assertArrayEquals(data, back.array());
         }
     }
 
@@ -171,6 +253,10 @@ class DiskPoolDriverTest {
             StorageException delete = assertThrows(StorageException.class, () -> pool.deleteVolume(volume));
             assertEquals(ErrorCode.DEVICE_BUSY, delete.code());
             assertTrue(delete.getMessage().contains("is mounted on " + target), delete.getMessage());
+            assertEquals(ErrorCode.DEVICE_BUSY, assertThrows(StorageException.class,
+                    () -> pool.wipeVolume(volume, org.libstorage.WipeAlgorithm.ZERO, null)).code(), "nor wiped");
+            assertEquals(ErrorCode.DEVICE_BUSY, assertThrows(StorageException.class,
+                    () -> pool.openWrite(volume, 0, -1)).code(), "nor written");
 
             byte[] before = LoopFixture.fingerprint(loop.path());
             StorageException build = assertThrows(StorageException.class, () -> pool.build(BuildMode.OVERWRITE));

@@ -15,6 +15,9 @@ import org.libstorage.BuildMode;
 import org.libstorage.ErrorCode;
 import org.libstorage.StorageException;
 import org.libstorage.nativelib.Blkid;
+import org.libstorage.nativelib.Fd;
+import org.libstorage.nativelib.Libc;
+import org.libstorage.nativelib.NativeCallException;
 import org.libstorage.nativelib.LoopDevice;
 import org.libstorage.nativelib.Mount;
 
@@ -78,6 +81,25 @@ class DeviceGuardTest {
             assertEquals("The device " + loop.path() + " is in use (" + loop.path() + " is mounted on " + target
                     + "); release it before pool-build.", e.getMessage());
             assertEquals(before, Blkid.instance().signatures(loop.path()), "the filesystem is untouched");
+        }
+    }
+
+    @Test
+    void aDeviceAnotherProgramHoldsExclusivelyIsBusy() {
+        try (LoopFixture loops = new LoopFixture(dir)) {
+            LoopDevice loop = loops.attach("claimed.img", 8 * LoopFixture.MIB);
+            Libc libc = Libc.instance();
+            // O_EXCL on a block device is the kernel's claim, as mkfs and mount take it.
+            try (Fd claim = libc.open(loop.path(), Libc.O_RDONLY | Libc.O_EXCL, 0)) {
+                StorageException e = assertThrows(StorageException.class,
+                        () -> DeviceGuard.prepareForBuild(loop.path(), BuildMode.OVERWRITE, "pool 'p'", "pool-build"));
+                assertEquals(ErrorCode.DEVICE_BUSY, e.code());
+                assertEquals("The device " + loop.path() + " is in use (another program holds it open exclusively);"
+                        + " stop that user first.", e.getMessage());
+                assertEquals("EBUSY", ((NativeCallException) e.getCause()).errnoName());
+            }
+            DeviceGuard.requireUnused(DeviceGuard.requireBlockDevice(loop.path(), "pool 'p'", "pool-build"),
+                    "pool 'p'", "pool-build");
         }
     }
 

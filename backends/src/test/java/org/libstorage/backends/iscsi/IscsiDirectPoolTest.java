@@ -205,6 +205,24 @@ class IscsiDirectPoolTest {
         assertArrayEquals(new byte[(int) offset], java.util.Arrays.copyOf(file, (int) offset), "bytes before stay");
         assertEquals(0, file[(int) offset + data.length], "the byte after stays");
         assertArrayEquals(data, java.util.Arrays.copyOfRange(file, (int) offset, (int) offset + data.length));
+        // Block-aligned writes from and reads into direct buffers take the no-copy paths.
+        byte[] head = random((int) MIB + 512 + 100, 5);
+        try (WritableByteChannel out = driver.openWrite(lun, 0, head.length)) {
+            ByteBuffer direct = ByteBuffer.allocateDirect(head.length).put(head).flip();
+            while (direct.hasRemaining()) {
+                out.write(direct);
+            }
+        }
+        assertArrayEquals(head, java.util.Arrays.copyOf(Files.readAllBytes(lun1), head.length));
+        try (ReadableByteChannel in = driver.openRead(lun, 0, 4 * MIB)) {
+            ByteBuffer direct = ByteBuffer.allocateDirect((int) (4 * MIB));
+            while (direct.hasRemaining() && in.read(direct) >= 0) {
+                // keep reading
+            }
+            byte[] got = new byte[(int) (4 * MIB)];
+            direct.flip().get(got);
+            assertArrayEquals(java.util.Arrays.copyOf(Files.readAllBytes(lun1), (int) (4 * MIB)), got);
+        }
     }
 
     @Test

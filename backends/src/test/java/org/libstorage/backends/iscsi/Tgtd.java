@@ -52,6 +52,8 @@ final class Tgtd implements AutoCloseable {
         Process p = new ProcessBuilder("/usr/sbin/tgtd", "-f", "-C", Integer.toString(control),
                 "--iscsi", "portal=127.0.0.1:" + port)
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        // tgtd ignores SIGTERM; if the test JVM dies before close(), take tgtd down with it.
+        Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly, "tgtd-reaper"));
         Tgtd tgtd = new Tgtd(dir, port, control, p);
         try {
             tgtd.awaitReady();

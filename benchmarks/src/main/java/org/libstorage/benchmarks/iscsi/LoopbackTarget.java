@@ -61,6 +61,8 @@ public final class LoopbackTarget implements AutoCloseable {
         Process p = new ProcessBuilder("/usr/sbin/tgtd", "-f", "-C", Integer.toString(control), "--iscsi",
                 "portal=127.0.0.1:" + port).redirectErrorStream(true).redirectOutput(dir.resolve("tgtd.log").toFile())
                 .start();
+        // tgtd ignores SIGTERM; if this JVM is stopped before close(), take tgtd down with it.
+        Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly, "tgtd-reaper"));
         LoopbackTarget target = new LoopbackTarget(dir, p, port, control, "iqn.2026-01.org.libstorage.bench:many",
                 "iqn.2026-01.org.libstorage.bench:big");
         try {

@@ -1218,6 +1218,77 @@ public class iscsi_h extends iscsi_h$shared {
         }
     }
 
+    private static class iscsi_read16_iov_sync {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            iscsi_h.C_POINTER,
+            iscsi_h.C_POINTER,
+            iscsi_h.C_INT,
+            iscsi_h.C_LONG,
+            iscsi_h.C_INT,
+            iscsi_h.C_INT,
+            iscsi_h.C_INT,
+            iscsi_h.C_INT,
+            iscsi_h.C_INT,
+            iscsi_h.C_INT,
+            iscsi_h.C_INT,
+            iscsi_h.C_POINTER,
+            iscsi_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("iscsi_read16_iov_sync");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * struct scsi_task *iscsi_read16_iov_sync(struct iscsi_context *iscsi, int lun, uint64_t lba, uint32_t datalen, int blocksize, int rdprotect, int dpo, int fua, int fua_nv, int group_number, struct scsi_iovec *iov, int niov)
+     * }
+     */
+    public static FunctionDescriptor iscsi_read16_iov_sync$descriptor() {
+        return iscsi_read16_iov_sync.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * struct scsi_task *iscsi_read16_iov_sync(struct iscsi_context *iscsi, int lun, uint64_t lba, uint32_t datalen, int blocksize, int rdprotect, int dpo, int fua, int fua_nv, int group_number, struct scsi_iovec *iov, int niov)
+     * }
+     */
+    public static MethodHandle iscsi_read16_iov_sync$handle() {
+        return iscsi_read16_iov_sync.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * struct scsi_task *iscsi_read16_iov_sync(struct iscsi_context *iscsi, int lun, uint64_t lba, uint32_t datalen, int blocksize, int rdprotect, int dpo, int fua, int fua_nv, int group_number, struct scsi_iovec *iov, int niov)
+     * }
+     */
+    public static MemorySegment iscsi_read16_iov_sync$address() {
+        return iscsi_read16_iov_sync.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * struct scsi_task *iscsi_read16_iov_sync(struct iscsi_context *iscsi, int lun, uint64_t lba, uint32_t datalen, int blocksize, int rdprotect, int dpo, int fua, int fua_nv, int group_number, struct scsi_iovec *iov, int niov)
+     * }
+     */
+    public static MemorySegment iscsi_read16_iov_sync(MemorySegment iscsi, int lun, long lba, int datalen, int blocksize, int rdprotect, int dpo, int fua, int fua_nv, int group_number, MemorySegment iov, int niov) {
+        var mh$ = iscsi_read16_iov_sync.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("iscsi_read16_iov_sync", iscsi, lun, lba, datalen, blocksize, rdprotect, dpo, fua, fua_nv, group_number, iov, niov);
+            }
+            return (MemorySegment)mh$.invokeExact(iscsi, lun, lba, datalen, blocksize, rdprotect, dpo, fua, fua_nv, group_number, iov, niov);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class iscsi_write16_sync {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             iscsi_h.C_POINTER,

@@ -1,0 +1,97 @@
+package org.libstorage.backends.disk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.thaiopensource.util.PropertyMapBuilder;
+import com.thaiopensource.validate.ValidateProperty;
+import com.thaiopensource.validate.ValidationDriver;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.libstorage.BuildMode;
+import org.libstorage.PoolDefinition;
+import org.libstorage.PoolSource;
+import org.libstorage.PoolType;
+import org.libstorage.VolumeDefinition;
+import org.libstorage.VolumeFormat;
+import org.libstorage.backends.fs.FsBackend;
+import org.libstorage.backends.hostdevices.LoopFixture;
+import org.libstorage.nativelib.LoopDevice;
+import org.libstorage.spi.BackendContext;
+import org.libstorage.spi.PoolContents;
+import org.libstorage.spi.PoolDriver;
+import org.libstorage.xml.PoolXml;
+import org.libstorage.xml.VolumeXml;
+import org.xml.sax.ErrorHandler;
+import org.xml.sax.InputSource;
+import org.xml.sax.SAXParseException;
+
+/** What disk and fs pools report, written as libvirt XML, validates against libvirt's own schemas. */
+class BlockPoolXmlTest {
+    private static final Path SCHEMAS = Path.of("/usr/share/libvirt/schemas");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void partitionVolumesAndBothPoolsValidate() throws Exception {
+        LoopFixture.require(Files.isReadable(SCHEMAS.resolve("storagevol.rng")), "libvirt's schemas (Debian libvirt0)");
+        LoopFixture.require(LoopFixture.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
+        try (LoopFixture loops = new LoopFixture(dir)) {
+            LoopDevice loop = loops.attach("disk.img", 64 * LoopFixture.MIB);
+            PoolDriver disks = new DiskBackend().open(PoolDefinition.builder(PoolType.DISK, "disks")
+                    .source(PoolSource.builder().device(loop.path()).format("gpt").build())
+                    .targetPath(Path.of("/dev")).build(), new BackendContext(dir.resolve("state"), null));
+            disks.build(BuildMode.NO_OVERWRITE);
+            disks.start();
+            disks.createVolume(VolumeDefinition.builder("a", 16 * LoopFixture.MIB).format(new VolumeFormat("linux")).build());
+            disks.createVolume(VolumeDefinition.builder("b", 8 * LoopFixture.MIB).format(new VolumeFormat("linux-swap")).build());
+            PoolContents contents = disks.refresh();
+            for (VolumeDefinition volume : contents.volumes()) {
+                assertValid("storagevol.rng", VolumeXml.write(volume));
+            }
+            assertValid("storagepool.rng", PoolXml.write(disks.definition(), Optional.of(contents.info())));
+
+            PoolDriver files = new FsBackend().open(PoolDefinition.builder(PoolType.FS, "files")
+                    .source(PoolSource.builder().device(loop.partition(1)).format("ext4").build())
+                    .targetPath(dir.resolve("mnt")).mountOption("noatime").build(), new BackendContext(dir.resolve("state"), null));
+            files.build(BuildMode.NO_OVERWRITE);
+            files.start();
+            try {
+                assertValid("storagepool.rng", PoolXml.write(files.definition(), Optional.of(files.refresh().info())));
+            } finally {
+                files.stop();
+            }
+        }
+    }
+
+    private static void assertValid(String schema, String xml) throws Exception {
+        List<String> errors = new ArrayList<>();
+        ErrorHandler collect = new ErrorHandler() {
+            @Override
+            public void warning(SAXParseException e) {
+            }
+
+            @Override
+            public void error(SAXParseException e) {
+                errors.add(e.getMessage());
+            }
+
+            @Override
+            public void fatalError(SAXParseException e) {
+                errors.add(e.getMessage());
+            }
+        };
+        PropertyMapBuilder properties = new PropertyMapBuilder();
+        properties.put(ValidateProperty.ERROR_HANDLER, collect);
+        ValidationDriver driver = new ValidationDriver(properties.toPropertyMap());
+        driver.loadSchema(ValidationDriver.fileInputSource(SCHEMAS.resolve(schema).toFile()));
+        driver.validate(new InputSource(new StringReader(xml)));
+        assertEquals(List.of(), errors, xml);
+    }
+}
