@@ -240,6 +240,9 @@ public final class CloneHarness {
         long apparent = -1;
         long spaceUsed = -1;
         for (int run = -warmup; run < reps; run++) {
+            // syncfs first: XFS frees a deleted file's blocks in the background, and the previous
+            // run's copy must not be counted back as free space during this one.
+            syncFilesystem(target.getParent());
             long freeBefore = freeBytes(target.getParent());
             long start = System.nanoTime();
             boolean supported = method.action().copy(source, target, name);
@@ -259,6 +262,7 @@ public final class CloneHarness {
                 apparent = apparentBytes(target);
                 // st_blocks counts shared extents in both files; the filesystem's free space shows
                 // what the copy really took.
+                syncFilesystem(target.getParent());
                 spaceUsed = freeBefore - freeBytes(target.getParent());
                 if (!command(List.of("cmp", source.path().toString(), target.toString())).isEmpty()) {
                     throw new IllegalStateException(method.name() + " made a copy that differs from its source");
@@ -284,6 +288,10 @@ public final class CloneHarness {
     /** st_blocks × 512, read with stat(1) so the check does not rely on the library it checks. */
     private static long allocatedBytes(Path file) {
         return Long.parseLong(command(List.of("stat", "--format=%b", file.toString())).strip()) * 512;
+    }
+
+    private static void syncFilesystem(Path directory) {
+        command(List.of("sync", "-f", directory.toString()));
     }
 
     private static long freeBytes(Path directory) {
