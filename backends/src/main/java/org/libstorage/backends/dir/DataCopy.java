@@ -240,8 +240,9 @@ final class DataCopy {
                 throw writeFailure(e);
             }
             // EOPNOTSUPP, EXDEV, EINVAL, ENOTTY...: no reflinks between these two; copy instead.
+            // A failed FICLONE leaves the (new, empty) destination untouched, so it is not
+            // truncated again: on ext4 a truncate to 0 makes close() flush everything copied after.
             LOG.log(Level.DEBUG, () -> "no reflink (" + e.errnoName() + "); copying extents");
-            setSize(dest, 0);
             return false;
         }
     }
