@@ -8,6 +8,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
 import org.libstorage.BackendStatus;
 import org.libstorage.ErrorCode;
 import org.libstorage.PoolType;
@@ -25,6 +28,16 @@ final class Backends {
 
     private final Map<PoolType, List<PoolBackend>> byType;
     private final List<HostDeviceProvider> deviceProviders;
+    /**
+     * Each backend's last status and when it was taken. A status check may search PATH or probe
+     * a library, and every pool call asks for it; tools rarely come and go within a second.
+     */
+    private final ConcurrentMap<PoolBackend, TimedStatus> statuses = new ConcurrentHashMap<>();
+
+    private static final long STATUS_TTL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private record TimedStatus(BackendStatus status, long takenAtNanos) {
+    }
 
     private Backends(Map<PoolType, List<PoolBackend>> byType, List<HostDeviceProvider> deviceProviders) {
         this.byType = byType;
@@ -104,11 +117,22 @@ final class Backends {
     }
 
     BackendStatus status(PoolType type) {
-        return backend(type).map(Backends::status).orElseGet(() ->
+        return backend(type).map(this::status).orElseGet(() ->
                 BackendStatus.unavailable(type, "no backend for pool type " + type + " is installed"));
     }
 
-    private static BackendStatus status(PoolBackend backend) {
+    private BackendStatus status(PoolBackend backend) {
+        long now = System.nanoTime();
+        TimedStatus cached = statuses.get(backend);
+        if (cached != null && now - cached.takenAtNanos() < STATUS_TTL_NANOS) {
+            return cached.status();
+        }
+        BackendStatus status = checkStatus(backend);
+        statuses.put(backend, new TimedStatus(status, now));
+        return status;
+    }
+
+    private static BackendStatus checkStatus(PoolBackend backend) {
         try {
             BackendStatus status = backend.status();
             if (status == null) {

@@ -23,6 +23,11 @@ import org.libstorage.StorageException;
  * two {@code Storage} instances of one JVM sharing a run directory must share these locks too
  * (a second channel would get {@code OverlappingFileLockException}, and closing it would drop
  * the first one's lock). Entries are never removed; there is one per pool ever locked.
+ *
+ * <p>Each entry keeps its lock file's channel open once opened: every acquisition then costs one
+ * {@code fcntl} lock and unlock rather than a mkdir, an open and a close. That is safe because
+ * the lock files are never deleted, and no other code of this JVM opens them (closing any
+ * descriptor of the file would drop the process's record lock).
  */
 final class FileLocks {
     private static final System.Logger LOG = System.getLogger(FileLocks.class.getName());
@@ -56,8 +61,9 @@ final class FileLocks {
 
     private static final class Entry {
         final ReentrantLock lock = new ReentrantLock();
-        // Guarded by lock: set while the outermost holder holds the file lock.
+        // Guarded by lock: opened by the first holder and kept open; null again after a failure.
         FileChannel channel;
+        // Guarded by lock: set while the outermost holder holds the file lock.
         FileLock fileLock;
     }
 
@@ -77,8 +83,10 @@ final class FileLocks {
         }
         if (entry.lock.getHoldCount() == 1) {
             try {
-                Files.createDirectories(key.getParent());
-                entry.channel = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                if (entry.channel == null || !entry.channel.isOpen()) {
+                    Files.createDirectories(key.getParent());
+                    entry.channel = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                }
                 entry.fileLock = entry.channel.lock();
             } catch (ClosedByInterruptException e) {
                 closeQuietly(entry);
@@ -116,9 +124,22 @@ final class FileLocks {
             return;
         }
         if (entry.lock.getHoldCount() == 1) {
-            closeQuietly(entry);
+            unlockFile(entry);
         }
         entry.lock.unlock();
+    }
+
+    /** Releases the file lock but keeps the channel for the next holder; closes it only on failure. */
+    private static void unlockFile(Entry entry) {
+        try {
+            if (entry.fileLock != null && entry.fileLock.isValid()) {
+                entry.fileLock.release();
+            }
+            entry.fileLock = null;
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "releasing a file lock failed; closing its channel releases it", e);
+            closeQuietly(entry);
+        }
     }
 
     private static void closeQuietly(Entry entry) {
