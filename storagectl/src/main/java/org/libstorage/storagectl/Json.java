@@ -56,6 +56,9 @@ final class Json {
         pool.definition().targetPath().ifPresent(p -> node.put("target", p.toString()));
         if (pool.isActive()) {
             node.put("capacity", info.capacity()).put("allocation", info.allocation()).put("available", info.available());
+            if (!info.notes().isEmpty()) {
+                info.notes().forEach(node.putArray("notes")::add);
+            }
         }
         return node;
     }

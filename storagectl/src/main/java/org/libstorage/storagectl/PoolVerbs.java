@@ -332,6 +332,7 @@ final class PoolVerbs {
                 field("Capacity", size(info.capacity()));
                 field("Allocation", size(info.allocation()));
                 field("Available", size(info.available()));
+                info.notes().forEach(note -> field("Note", note));
             }
         }
 

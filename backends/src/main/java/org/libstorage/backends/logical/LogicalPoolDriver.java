@@ -215,7 +215,8 @@ final class LogicalPoolDriver implements PoolDriver {
         for (LvmReport.Row row : report.section("lv")) {
             toVolume(vg, row, extents.getOrDefault(row.text("lv_uuid"), Map.of())).ifPresent(volumes::add);
         }
-        return new PoolContents(new PoolInfo(PoolState.RUNNING, size, size - free, free), volumes);
+        List<String> notes = lvm.settings().activation() ? List.of() : List.of(NO_DEVICE_MAPPER_NOTE);
+        return new PoolContents(new PoolInfo(PoolState.RUNNING, size, size - free, free, notes), volumes);
     }
 
     /**

@@ -62,6 +62,10 @@ class LogicalStorageTest {
                 pool.build(BuildMode.NO_OVERWRITE);
                 pool.start();
                 assertTrue(pool.isActive());
+                if (!LvmSettings.hasDeviceMapper()) {
+                    assertTrue(pool.info().notes().stream().anyMatch(n -> n.contains("global/activation=0")),
+                            "pool info says LVM runs without activation: " + pool.info());
+                }
 
                 Volume disk = pool.createVolume(VolumeDefinition.builder("disk0", 8L << 20).build());
                 assertEquals(Path.of("/dev", vg, "disk0"), disk.path());
