@@ -20,8 +20,10 @@ import org.libstorage.StorageException;
 import org.libstorage.VolumeDefinition;
 import org.libstorage.VolumeType;
 import org.libstorage.WipeAlgorithm;
+import org.libstorage.backends.hostdevices.DeviceGuard;
 import org.libstorage.backends.logical.Lvm.Effect;
 import org.libstorage.nativelib.Blkid;
+import org.libstorage.nativelib.NativeCallException;
 import org.libstorage.spi.PoolContents;
 import org.libstorage.spi.PoolDriver;
 import org.libstorage.spi.VolumeSource;
@@ -84,7 +86,7 @@ final class LogicalPoolDriver implements PoolDriver {
                             + blkid.unavailableReason().orElse("libblkid is missing") + ".");
         }
         for (Path device : devices) {
-            List<Blkid.Signature> signatures = blkid.signatures(device);
+            List<Blkid.Signature> signatures = probed(blkid, device);
             if (signatures.isEmpty()) {
                 continue;
             }
@@ -104,7 +106,15 @@ final class LogicalPoolDriver implements PoolDriver {
             }
         }
         if (mode == BuildMode.OVERWRITE) {
-            devices.forEach(blkid::wipeSignatures);
+            // Only after every device passed the checks above, so a refused device wipes none.
+            for (Path device : devices) {
+                try {
+                    blkid.wipeSignatures(device);
+                } catch (NativeCallException e) {
+                    throw DeviceGuard.nativeFailure("device " + device, "pool-build",
+                            "erase the signatures on " + device, e);
+                }
+            }
         }
         List<String> names = devices.stream().map(Path::toString).toList();
         Lvm.Outcome created = lvm.run(Effect.METADATA, "pvcreate", withYes(names));
@@ -346,6 +356,15 @@ final class LogicalPoolDriver implements PoolDriver {
             throw new StorageException(ErrorCode.OPERATION_UNSUPPORTED, volume(volume.name()), operation,
                     "device-mapper is not available in this kernel: " + what + " needs it to activate logical volumes"
                             + " (" + volume(volume.name()) + ").");
+        }
+    }
+
+    /** The device's signatures; a libblkid failure keeps its function and errno (DeviceGuard's mapping). */
+    private static List<Blkid.Signature> probed(Blkid blkid, Path device) {
+        try {
+            return blkid.signatures(device);
+        } catch (NativeCallException e) {
+            throw DeviceGuard.nativeFailure("device " + device, "pool-build", "probe " + device + " for signatures", e);
         }
     }
 
