@@ -80,8 +80,10 @@ public final class PoolXml {
                         invalid("The element " + cow.where() + " lacks its required attribute 'state'."))));
         Optional<PoolTarget> target = root.child("target").map(PoolXml::target);
         if (type == PoolType.LOGICAL && target.flatMap(PoolTarget::path).isEmpty()) {
-            // As libvirt does: a volume group's volumes always appear under /dev/VG.
-            target = Optional.of(new PoolTarget(Optional.of(Path.of("/dev", source.name().orElseThrow())),
+            // As libvirt does: a volume group's volumes always appear under /dev/VG, also when
+            // the source names a thin pool in it (VG/THINPOOL).
+            String vg = source.name().orElseThrow().split("/", 2)[0];
+            target = Optional.of(new PoolTarget(Optional.of(Path.of("/dev", vg)),
                     target.flatMap(PoolTarget::permissions)));
         }
         target.ifPresent(builder::target);

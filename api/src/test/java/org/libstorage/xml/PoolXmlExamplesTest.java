@@ -180,6 +180,17 @@ class PoolXmlExamplesTest {
                           </source>
                         </pool>
                         """),
+                example("logical naming a thin pool in its volume group", """
+                        <pool type='logical'>
+                          <name>thin</name>
+                          <source>
+                            <name>vg_vms/pool0</name>
+                          </source>
+                          <target>
+                            <path>/dev/vg_vms</path>
+                          </target>
+                        </pool>
+                        """),
                 example("disk", """
                         <pool type="disk">
                           <name>sda</name>

@@ -143,6 +143,15 @@ class PoolXmlTest {
     }
 
     @Test
+    void putsAThinPoolsVolumesUnderItsVolumeGroup() {
+        PoolDefinition pool = PoolXml.parse(
+                "<pool type='logical'><name>thin</name><source><name>vg0/pool0</name></source></pool>");
+
+        assertEquals(Optional.of("vg0/pool0"), pool.source().name());
+        assertEquals(Optional.of(Path.of("/dev/vg0")), pool.targetPath());
+    }
+
+    @Test
     void defaultsTheSourceNameToThePoolName() {
         PoolDefinition pool = PoolXml.parse("<pool type='zfs'><name>tank</name></pool>");
 

@@ -107,14 +107,15 @@ public final class LogicalBackend implements PoolBackend {
     }
 
     /**
-     * A logical pool's source name is its VG (default: the pool's name) and its target path is
-     * {@code /dev/<vg>}; both are filled in when missing.
+     * A logical pool's source name is its VG (default: the pool's name), or {@code VG/THINPOOL}
+     * for a pool of thin volumes; its target path is {@code /dev/<vg>}. Both are filled in when
+     * missing.
      */
     @Override
     public PoolDefinition validate(PoolDefinition definition) {
-        String vg = definition.source().name().orElse(definition.name());
-        LvmNames.requireVgName(definition.name(), vg);
-        Path expected = Path.of("/dev", vg);
+        String sourceName = definition.source().name().orElse(definition.name());
+        LogicalSource source = LvmNames.parseSource(definition.name(), sourceName);
+        Path expected = Path.of("/dev", source.vg());
         Optional<Path> target = definition.targetPath();
         if (target.isPresent() && !target.get().normalize().equals(expected)) {
             throw new StorageException(ErrorCode.INVALID_DEFINITION, "pool '" + definition.name() + "'", "pool-define",
@@ -129,7 +130,7 @@ public final class LogicalBackend implements PoolBackend {
             }
         }
         PoolDefinition.Builder builder = definition.toBuilder()
-                .source(definition.source().toBuilder().name(vg).build());
+                .source(definition.source().toBuilder().name(sourceName).build());
         if (target.isEmpty()) {
             builder.target(new PoolTarget(Optional.of(expected),
                     definition.target().flatMap(PoolTarget::permissions)));

@@ -28,7 +28,10 @@ import org.libstorage.spi.PoolContents;
 import org.libstorage.spi.PoolDriver;
 import org.libstorage.spi.VolumeSource;
 
-/** One logical pool: a volume group whose logical volumes are the volumes. */
+/**
+ * One logical pool: a volume group whose logical volumes are the volumes, or a thin pool in a
+ * volume group whose thin volumes are the volumes.
+ */
 final class LogicalPoolDriver implements PoolDriver {
     static final String NO_DEVICE_MAPPER_NOTE = "device-mapper is not available in this kernel: LVM runs with "
             + "global/activation=0, so volume groups and logical volumes are managed as metadata only; activation, "
@@ -41,11 +44,16 @@ final class LogicalPoolDriver implements PoolDriver {
     private final PoolDefinition definition;
     private final Lvm lvm;
     private final String vg;
+    /** The thin pool this pool's volumes live in, when the source names one. */
+    private final Optional<String> thinPool;
 
     LogicalPoolDriver(PoolDefinition definition, Lvm lvm) {
         this.definition = definition;
         this.lvm = lvm;
-        this.vg = definition.source().name().orElse(definition.name());
+        LogicalSource source = LvmNames.parseSource(definition.name(),
+                definition.source().name().orElse(definition.name()));
+        this.vg = source.vg();
+        this.thinPool = source.thinPool();
     }
 
     @Override
@@ -65,10 +73,24 @@ final class LogicalPoolDriver implements PoolDriver {
      * pvcreate + vgcreate on the source devices. Devices carrying any signature are refused
      * unless {@code OVERWRITE}; a device that is a PV of another volume group is always refused.
      * If vgcreate fails the new PVs are removed again, so a failed build leaves no stray PV.
+     * A pool naming a thin pool gets it made too (on 90% of the group's free space, leaving LVM
+     * room for its spare metadata LV); without source devices only the thin pool is made, in
+     * the existing group.
      */
     @Override
     public void build(BuildMode mode) {
         List<Path> devices = definition.source().devices().stream().map(PoolSource.Device::path).toList();
+        if (thinPool.isPresent() && !lvm.settings().activation()) {
+            // Refused before any device is touched: LVM cannot make a thin pool without the kernel.
+            throw new StorageException(ErrorCode.OPERATION_UNSUPPORTED, pool(), "pool-build",
+                    "device-mapper is not available in this kernel: building thin pool '" + vg + "/" + thinPool.get()
+                            + "' needs its thin-pool target (" + pool() + "); a pool on volume group '" + vg
+                            + "' alone can hold linear volumes.");
+        }
+        if (devices.isEmpty() && thinPool.isPresent()) {
+            lvm.require(Effect.DEVICES, "lvcreate", thinPoolArgs(), pool(), "pool-build");
+            return;
+        }
         if (devices.isEmpty()) {
             throw new StorageException(ErrorCode.INVALID_DEFINITION, pool(), "pool-build",
                     "Logical pool '" + definition.name() + "' names no source device to build its volume group on.");
@@ -86,10 +108,8 @@ final class LogicalPoolDriver implements PoolDriver {
                             + blkid.unavailableReason().orElse("libblkid is missing") + ".");
         }
         for (Path device : devices) {
+            DeviceGuard.BlockDevice block = DeviceGuard.requireBlockDevice(device, "device " + device, "pool-build");
             List<Blkid.Signature> signatures = probed(blkid, device);
-            if (signatures.isEmpty()) {
-                continue;
-            }
             if (signatures.stream().anyMatch(s -> s.type().equals("LVM2_member"))) {
                 Optional<String> owner = volumeGroupOf(device);
                 if (owner.isPresent()) {
@@ -98,7 +118,9 @@ final class LogicalPoolDriver implements PoolDriver {
                                     + "'; delete that pool before building pool '" + definition.name() + "' on it.");
                 }
             }
-            if (mode != BuildMode.OVERWRITE) {
+            // Mounted, held by a stacked device or opened exclusively: never overwritten.
+            DeviceGuard.requireUnused(block, "device " + device, "pool-build");
+            if (mode != BuildMode.OVERWRITE && !signatures.isEmpty()) {
                 String found = String.join(", ", signatures.stream().map(Blkid.Signature::type).distinct().toList());
                 throw new StorageException(ErrorCode.DEVICE_BUSY, "device " + device, "pool-build",
                         "Device " + device + " holds data (" + found + "); build pool '" + definition.name()
@@ -131,6 +153,19 @@ final class LogicalPoolDriver implements PoolDriver {
             removePhysicalVolumes(names);
             throw failure;
         }
+        if (thinPool.isPresent()) {
+            Lvm.Outcome thin = lvm.run(Effect.DEVICES, "lvcreate", thinPoolArgs());
+            if (!thin.succeeded()) {
+                StorageException failure = lvm.failure(thin, pool(), "pool-build");
+                lvm.run(Effect.DEVICES, "vgremove", List.of("-f", vg));
+                removePhysicalVolumes(names);
+                throw failure;
+            }
+        }
+    }
+
+    private List<String> thinPoolArgs() {
+        return List.of("-y", "--type", "thin-pool", "-l", "90%FREE", "-n", thinPool.orElseThrow(), vg);
     }
 
     private static List<String> withYes(List<String> names) {
@@ -153,32 +188,74 @@ final class LogicalPoolDriver implements PoolDriver {
                 .findFirst();
     }
 
-    /** Activates the group's volumes; with activation off, checks that the group exists. */
+    /**
+     * Activates the group's volumes (a thin pool's: the pool and its thin volumes only); with
+     * activation off, checks that the group, and the thin pool, exist.
+     */
     @Override
     public void start() {
-        if (lvm.settings().activation()) {
-            lvm.require(Effect.DEVICES, "vgchange", List.of("-ay", vg), pool(), "pool-start");
+        if (!lvm.settings().activation()) {
+            contents("pool-start");
+        } else if (thinPool.isPresent()) {
+            lvm.require(Effect.DEVICES, "lvchange", List.of("-ay", vg + "/" + thinPool.get()), pool(), "pool-start");
+            lvm.require(Effect.DEVICES, "lvchange", List.of("-ay", "-S", thinVolumesSelection(), vg), pool(),
+                    "pool-start");
         } else {
-            lvm.report("vgs", "vg_name", List.of(vg), pool(), "pool-start");
+            lvm.require(Effect.DEVICES, "vgchange", List.of("-ay", vg), pool(), "pool-start");
         }
     }
 
     @Override
     public void stop() {
-        if (lvm.settings().activation()) {
+        if (!lvm.settings().activation()) {
+            return;
+        }
+        if (thinPool.isPresent()) {
+            // Thin volumes first: LVM will not deactivate a pool whose volumes are active.
+            lvm.require(Effect.DEVICES, "lvchange", List.of("-an", "-S", thinVolumesSelection(), vg), pool(),
+                    "pool-stop");
+            lvm.require(Effect.DEVICES, "lvchange", List.of("-an", vg + "/" + thinPool.get()), pool(), "pool-stop");
+        } else {
             lvm.require(Effect.DEVICES, "vgchange", List.of("-an", vg), pool(), "pool-stop");
         }
     }
 
-    /** A logical pool is active while its volume group exists, as in libvirt. */
-    @Override
-    public boolean isActive() {
-        return lvm.run(Effect.METADATA, "vgs", List.of("-o", "vg_name", vg)).succeeded();
+    /** LVM's selection of the thin pool's volumes (names are checked, so quoting is enough). */
+    private String thinVolumesSelection() {
+        return "pool_lv=\"" + thinPool.orElseThrow() + "\"";
     }
 
-    /** vgremove (with every LV in it), then pvremove on each source device. */
+    /**
+     * A logical pool is active while its volume group exists, as in libvirt; a thin pool's
+     * pool while the thin pool exists in it.
+     */
+    @Override
+    public boolean isActive() {
+        if (thinPool.isEmpty()) {
+            return lvm.run(Effect.METADATA, "vgs", List.of("-o", "vg_name", vg)).succeeded();
+        }
+        Lvm.Outcome thin = lvm.run(Effect.METADATA, "lvs", List.of("-o", "lv_name,lv_layout", vg + "/" + thinPool.get()));
+        return thin.succeeded() && Lvm.first(thin.report(), "lv").filter(LogicalPoolDriver::isThinPool).isPresent();
+    }
+
+    private static boolean isThinPool(LvmReport.Row row) {
+        return row.text("lv_layout").contains("thin") && row.text("lv_layout").contains("pool");
+    }
+
+    /**
+     * vgremove (with every LV in it), then pvremove on each source device. A thin pool's pool
+     * removes the thin pool with its volumes, and the group and its PVs only when the pool
+     * names source devices and nothing else is left in the group.
+     */
     @Override
     public void delete() {
+        if (thinPool.isPresent()) {
+            lvm.require(Effect.DEVICES, "lvremove", List.of("-f", vg + "/" + thinPool.get()), pool(), "pool-delete");
+            if (definition.source().devices().isEmpty()
+                    || !lvm.report("lvs", "lv_name", List.of(vg), pool(), "pool-delete").section("lv").isEmpty()) {
+                return;
+            }
+        }
         lvm.require(Effect.DEVICES, "vgremove", List.of("-f", vg), pool(), "pool-delete");
         for (PoolSource.Device device : definition.source().devices()) {
             lvm.require(Effect.METADATA, "pvremove", List.of("-y", device.path().toString()),
@@ -222,10 +299,34 @@ final class LogicalPoolDriver implements PoolDriver {
                     .add(new PoolSource.Extent(start, end));
         }
         List<VolumeDefinition> volumes = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        if (!lvm.settings().activation()) {
+            notes.add(NO_DEVICE_MAPPER_NOTE);
+        }
+        if (thinPool.isPresent()) {
+            String name = thinPool.get();
+            LvmReport.Row thin = report.section("lv").stream().filter(r -> r.text("lv_name").equals(name)).findFirst()
+                    .orElseThrow(() -> new StorageException(ErrorCode.NO_SUCH_POOL, pool(), operation,
+                            "Volume group '" + vg + "' has no thin pool '" + name + "' (" + pool() + ")."));
+            if (!isThinPool(thin)) {
+                throw new StorageException(ErrorCode.INVALID_DEFINITION, pool(), operation, "Logical volume '" + vg
+                        + "/" + name + "' is a " + thin.text("lv_layout") + " volume, not a thin pool (" + pool() + ").");
+            }
+            // A thin pool's size is what its volumes can hold together; they may promise more.
+            size = thin.number("lv_size");
+            String dataPercent = thin.text("data_percent");
+            long used = dataPercent.isEmpty() ? 0 : (long) (size * Double.parseDouble(dataPercent) / 100.0);
+            if (dataPercent.isEmpty()) {
+                notes.add("thin pool '" + vg + "/" + name + "' is not active, so how much of it is used is unknown");
+            }
+            free = size - used;
+        }
         for (LvmReport.Row row : report.section("lv")) {
+            if (thinPool.isPresent() && !row.text("pool_lv").equals(thinPool.get())) {
+                continue;
+            }
             toVolume(vg, row, extents.getOrDefault(row.text("lv_uuid"), Map.of())).ifPresent(volumes::add);
         }
-        List<String> notes = lvm.settings().activation() ? List.of() : List.of(NO_DEVICE_MAPPER_NOTE);
         return new PoolContents(new PoolInfo(PoolState.RUNNING, size, size - free, free, notes), volumes);
     }
 
@@ -244,14 +345,13 @@ final class LogicalPoolDriver implements PoolDriver {
         VolumeDefinition.Builder volume = VolumeDefinition.builder(name, size)
                 .type(VolumeType.BLOCK)
                 .key(row.text("lv_uuid"))
-                .path(Path.of("/dev", vg, name))
-                .physical(size);
+                .path(Path.of("/dev", vg, name));
         String dataPercent = row.text("data_percent");
-        if (!row.text("pool_lv").isEmpty() && !dataPercent.isEmpty()) {
-            // A thin volume holds only what it has written.
+        if (row.text("pool_lv").isEmpty()) {
+            volume.physical(size).allocation(size);
+        } else if (!dataPercent.isEmpty()) {
+            // A thin volume holds only what it has written; LVM knows that only while it is active.
             volume.allocation((long) (size * Double.parseDouble(dataPercent) / 100.0));
-        } else {
-            volume.allocation(size);
         }
         String origin = row.text("origin");
         if (!origin.isEmpty()) {
@@ -264,13 +364,22 @@ final class LogicalPoolDriver implements PoolDriver {
 
     /**
      * A linear LV of the volume's capacity (rounded up to whole extents by LVM). With activation
-     * off it is created inactive and unzeroed, as metadata only.
+     * off it is created inactive and unzeroed, as metadata only. In a thin pool's pool it is a
+     * thin volume of that virtual size, which needs the kernel's thin-pool target.
      */
     @Override
     public VolumeDefinition createVolume(VolumeDefinition volume) {
         if (volume.capacity() <= 0) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, volume(volume.name()), "vol-create",
                     "A logical volume needs a capacity above 0 bytes (volume '" + volume.name() + "').");
+        }
+        if (thinPool.isPresent()) {
+            // LVM allocates a thin volume by messaging the active thin pool in the kernel.
+            requireDeviceMapper(volume, "vol-create", "creating a thin volume in thin pool '" + vg + "/"
+                    + thinPool.get() + "'");
+            lvm.require(Effect.DEVICES, "lvcreate", List.of("-y", "--type", "thin", "-V", volume.capacity() + "b",
+                    "--thinpool", thinPool.get(), "-n", volume.name(), vg), volume(volume.name()), "vol-create");
+            return find(volume.name(), "vol-create");
         }
         List<String> args = new ArrayList<>();
         if (!lvm.settings().activation()) {
@@ -281,8 +390,22 @@ final class LogicalPoolDriver implements PoolDriver {
         return find(volume.name(), "vol-create");
     }
 
+    /**
+     * lvremove. A thin volume is refused without device-mapper: LVM would drop it from the
+     * group's metadata and then fail to tell the thin pool to free its blocks, leaving the two
+     * out of step.
+     */
     @Override
     public void deleteVolume(VolumeDefinition volume) {
+        if (!lvm.settings().activation()) {
+            LvmReport lv = lvm.report("lvs", "pool_lv", List.of(vg + "/" + volume.name()), volume(volume.name()),
+                    "vol-delete");
+            Optional<String> pool = Lvm.first(lv, "lv").map(r -> r.text("pool_lv")).filter(p -> !p.isEmpty());
+            if (pool.isPresent()) {
+                requireDeviceMapper(volume, "vol-delete", "deleting a thin volume from thin pool '" + vg + "/"
+                        + pool.get() + "'");
+            }
+        }
         lvm.require(Effect.DEVICES, "lvremove", List.of("-f", vg + "/" + volume.name()), volume(volume.name()),
                 "vol-delete");
     }
@@ -315,9 +438,13 @@ final class LogicalPoolDriver implements PoolDriver {
     @Override
     public VolumeDefinition snapshotVolume(VolumeDefinition volume, String snapshotName) {
         requireDeviceMapper(volume, "vol-snapshot", "LVM snapshots");
-        lvm.require(Effect.DEVICES, "lvcreate",
-                List.of("-y", "-s", "-n", snapshotName, "-L", volume.capacity() + "b", vg + "/" + volume.name()),
-                volume(snapshotName), "vol-snapshot");
+        List<String> args = new ArrayList<>(List.of("-y", "-s", "-n", snapshotName));
+        if (thinPool.isEmpty()) {
+            // A thin snapshot shares its origin's pool and takes no size; a classic one needs room for changes.
+            args.addAll(List.of("-L", volume.capacity() + "b"));
+        }
+        args.add(vg + "/" + volume.name());
+        lvm.require(Effect.DEVICES, "lvcreate", args, volume(snapshotName), "vol-snapshot");
         return find(snapshotName, "vol-snapshot");
     }
 

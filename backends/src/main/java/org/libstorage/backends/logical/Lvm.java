@@ -135,6 +135,10 @@ final class Lvm {
         ErrorCode code = classify(outcome.output(), messages, cause);
         String sentence = "LVM " + outcome.output().subcommand() + " failed" + (object == null ? "" : " for " + object)
                 + ": " + lvmSays + (lvmSays.endsWith(".") ? "" : ".");
+        if (code == ErrorCode.OPERATION_UNSUPPORTED && !settings.activation()) {
+            // LVM says what it could not do (activate a thin pool, ...); this says why.
+            sentence = "device-mapper is not available in this kernel, so LVM runs with activation=0: " + sentence;
+        }
         return new StorageException(code, object, operation, sentence, cause);
     }
 
@@ -166,6 +170,9 @@ final class Lvm {
     static ErrorCode classify(LvmOutput output, List<String> messages, RuntimeException cause) {
         for (String message : messages) {
             String m = message.toLowerCase(Locale.ROOT);
+            if (m.contains("device-mapper") || m.startsWith("cannot activate")) {
+                return ErrorCode.OPERATION_UNSUPPORTED;
+            }
             if (m.contains("insufficient free space") || m.contains("insufficient suitable")
                     || m.contains("not enough free")) {
                 return ErrorCode.NO_SPACE;

@@ -123,6 +123,52 @@ class LogicalPoolDriverTest {
 
     @ParameterizedTest
     @EnumSource(Engine.class)
+    void aMountedDeviceIsNeverOverwritten(Engine engine) throws Exception {
+        LvmSandbox.requireLvmHost(engine);
+        try (LvmSandbox sandbox = LvmSandbox.create(dir, 1)) {
+            Path device = sandbox.device(0);
+            run("mkfs.ext4", "-q", "-F", device.toString());
+            Path mountPoint = java.nio.file.Files.createDirectories(dir.resolve("mnt"));
+            run("mount", device.toString(), mountPoint.toString());
+            try {
+                LogicalPoolDriver pool = driver(sandbox, engine, vgName(), sandbox.devices());
+
+                StorageException e = assertThrows(StorageException.class, () -> pool.build(BuildMode.OVERWRITE));
+                assertEquals(ErrorCode.DEVICE_BUSY, e.code());
+                assertTrue(e.getMessage().contains("is mounted on " + mountPoint), e.getMessage());
+            } finally {
+                run("umount", mountPoint.toString());
+            }
+            assertEquals(List.of("ext4"), Blkid.instance().signatures(device).stream().map(Blkid.Signature::type)
+                    .toList(), "the filesystem is intact");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void aSourceThatIsNoBlockDeviceIsRefused(Engine engine) throws Exception {
+        LvmSandbox.requireLvmHost(engine);
+        try (LvmSandbox sandbox = LvmSandbox.create(dir, 1)) {
+            run("mkfs.ext4", "-q", "-F", sandbox.device(0).toString());
+            Path file = java.nio.file.Files.write(dir.resolve("not-a-disk"), new byte[4096]);
+            LogicalPoolDriver pool = driver(sandbox, engine, vgName(), List.of(sandbox.device(0), file));
+
+            StorageException e = assertThrows(StorageException.class, () -> pool.build(BuildMode.OVERWRITE));
+            assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+            assertTrue(e.getMessage().contains(file + " is not a block device"), e.getMessage());
+            assertEquals(List.of("ext4"), Blkid.instance().signatures(sandbox.device(0)).stream()
+                    .map(Blkid.Signature::type).toList(), "the first device was not wiped for a build that cannot run");
+        }
+    }
+
+    private static void run(String... command) throws Exception {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertEquals(0, process.waitFor(), String.join(" ", command) + ": " + output);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Engine.class)
     void aDeviceOfAnotherVolumeGroupIsBusyEvenWhenOverwriting(Engine engine) {
         LvmSandbox.requireLvmHost(engine);
         try (LvmSandbox sandbox = LvmSandbox.create(dir, 1)) {

@@ -82,6 +82,11 @@ class LvmReportTest {
                 new Case("Volume group \"vg\" not found", org.libstorage.ErrorCode.NO_SUCH_POOL),
                 new Case("Failed to find logical volume \"vg/lv\"", org.libstorage.ErrorCode.NO_SUCH_VOLUME),
                 new Case("Logical volume name \"bad name\" is invalid.", org.libstorage.ErrorCode.INVALID_ARGUMENT),
+                new Case("Can't create thin without using device-mapper kernel driver.",
+                        org.libstorage.ErrorCode.OPERATION_UNSUPPORTED),
+                new Case("thin-pool: Required device-mapper target(s) not detected in your kernel.",
+                        org.libstorage.ErrorCode.OPERATION_UNSUPPORTED),
+                new Case("Cannot activate thin pool vg/pool0.", org.libstorage.ErrorCode.OPERATION_UNSUPPORTED),
                 new Case("Something else", org.libstorage.ErrorCode.COMMAND_FAILED));
         LvmOutput output = new LvmOutput(List.of("lvcreate"), false, false, "", List.of(), s -> new RuntimeException(s));
         for (Case c : cases) {

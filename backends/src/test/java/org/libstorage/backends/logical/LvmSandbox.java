@@ -24,10 +24,12 @@ import org.libstorage.nativelib.Lvm2cmd;
 final class LvmSandbox implements AutoCloseable {
     static final long DEVICE_SIZE = 64L << 20;
 
+    private final Path dir;
     private final List<LoopDevice> loops;
     private final LvmSettings settings;
 
-    private LvmSandbox(List<LoopDevice> loops, LvmSettings settings) {
+    private LvmSandbox(Path dir, List<LoopDevice> loops, LvmSettings settings) {
+        this.dir = dir;
         this.loops = loops;
         this.settings = settings;
     }
@@ -84,7 +86,7 @@ final class LvmSandbox implements AutoCloseable {
                 + " obtain_device_list_from_udev=0}"
                 + " global{locking_dir=\"" + dir.resolve("lock") + "\"}"
                 + " backup{backup_dir=\"" + dir.resolve("backup") + "\" archive_dir=\"" + dir.resolve("archive") + "\"}";
-        return new LvmSandbox(loops, new LvmSettings(false, config));
+        return new LvmSandbox(dir, loops, new LvmSettings(false, config));
     }
 
     List<Path> devices() {
@@ -106,6 +108,117 @@ final class LvmSandbox implements AutoCloseable {
     /** The lvm command over this sandbox's configuration, for setting up and checking from outside. */
     Lvm commandLvm() {
         return LogicalBackend.defaultLvm(settings, false);
+    }
+
+    /**
+     * Writes a thin pool of {@code dataExtents} extents into {@code vg}, with a thin volume of
+     * {@code thinExtents} extents for each name in {@code thinVolumes}. Without device-mapper LVM
+     * cannot make a thin pool (lvcreate and lvconvert ask the kernel's thin-pool target first),
+     * but it reads, lists, resizes and removes one as metadata, so the test writes the metadata
+     * itself: two linear LVs become the pool's hidden data and metadata LVs, and vgcfgrestore
+     * (with --force, as LVM asks for groups with thin volumes) puts the result in place.
+     */
+    void addThinPool(String vg, String thinPool, int dataExtents, int thinExtents, List<String> thinVolumes) {
+        Path backup = dir.resolve(vg + "-thin.vg");
+        lvmCommand("lvcreate", "-an", "-Zn", "-y", "-l", "1", "-n", "lsmeta", vg);
+        lvmCommand("lvcreate", "-an", "-Zn", "-y", "-l", String.valueOf(dataExtents), "-n", "lsdata", vg);
+        lvmCommand("vgcfgbackup", "-f", backup.toString(), vg);
+        try {
+            String text = Files.readString(backup);
+            text = hidden(text, "lsmeta", thinPool + "_tmeta");
+            text = hidden(text, "lsdata", thinPool + "_tdata");
+            StringBuilder added = new StringBuilder();
+            added.append("\t\t").append(thinPool).append(" {\n").append("""
+                        id = "%s"
+                        status = ["READ", "WRITE", "VISIBLE"]
+                        flags = []
+                        segment_count = 1
+                        segment1 {
+                            start_extent = 0
+                            extent_count = %d
+                            type = "thin-pool"
+                            metadata = "%s_tmeta"
+                            pool = "%s_tdata"
+                            transaction_id = %d
+                            chunk_size = 128
+                            discards = "passdown"
+                            zero_new_blocks = 1
+                        }
+                    }
+                    """.formatted(lvmUuid(), dataExtents, thinPool, thinPool, thinVolumes.size()));
+            for (int i = 0; i < thinVolumes.size(); i++) {
+                added.append("\t\t").append(thinVolumes.get(i)).append(" {\n").append("""
+                            id = "%s"
+                            status = ["READ", "WRITE", "VISIBLE"]
+                            flags = []
+                            segment_count = 1
+                            segment1 {
+                                start_extent = 0
+                                extent_count = %d
+                                type = "thin"
+                                thin_pool = "%s"
+                                transaction_id = %d
+                                device_id = %d
+                            }
+                        }
+                        """.formatted(lvmUuid(), thinExtents, thinPool, i, i + 1));
+            }
+            String section = "\tlogical_volumes {\n";
+            int at = text.indexOf(section) + section.length();
+            Files.writeString(backup, text.substring(0, at) + added + text.substring(at));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        lvmCommand("vgcfgrestore", "--force", "-f", backup.toString(), vg);
+    }
+
+    /** Renames an LV in a metadata backup and hides it, as LVM's own sub-LVs are. */
+    private static String hidden(String text, String name, String newName) {
+        int start = text.indexOf("\t\t" + name + " {");
+        String visible = "status = [\"READ\", \"WRITE\", \"VISIBLE\"]";
+        int status = text.indexOf(visible, start);
+        return text.substring(0, start) + "\t\t" + newName + " {" + text.substring(start + name.length() + 4, status)
+                + "status = [\"READ\", \"WRITE\"]" + text.substring(status + visible.length());
+    }
+
+    /** A random id in LVM's 6-4-4-4-4-4-6 form. */
+    private static String lvmUuid() {
+        String chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        java.util.Random random = new java.util.Random();
+        StringBuilder id = new StringBuilder();
+        for (int group : new int[] {6, 4, 4, 4, 4, 4, 6}) {
+            if (!id.isEmpty()) {
+                id.append('-');
+            }
+            for (int i = 0; i < group; i++) {
+                id.append(chars.charAt(random.nextInt(chars.length())));
+            }
+        }
+        return id.toString();
+    }
+
+    /**
+     * The lvm binary with this sandbox's configuration, for set-up steps that take no report
+     * format (vgcfgrestore refuses --reportformat, which every {@link Lvm} command carries).
+     */
+    private void lvmCommand(String... args) {
+        List<String> argv = new ArrayList<>(List.of("lvm", args[0], "--config", settings.configString()));
+        argv.addAll(List.of(args).subList(1, args.length));
+        ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true);
+        builder.environment().put("LVM_SUPPRESS_FD_WARNINGS", "1");
+        builder.environment().put("LC_ALL", "C");
+        try {
+            Process process = builder.start();
+            String output = new String(process.getInputStream().readAllBytes());
+            if (process.waitFor() != 0) {
+                throw new IllegalStateException(argv + " failed: " + output);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override
