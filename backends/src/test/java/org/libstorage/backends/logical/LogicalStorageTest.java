@@ -94,4 +94,44 @@ class LogicalStorageTest {
             }
         }
     }
+    @Test
+    void aThinPoolDefinedInXmlHoldsItsThinVolumes() {
+        LvmSandbox.requireLvmHost(Engine.IN_PROCESS);
+        try (LvmSandbox sandbox = LvmSandbox.create(dir, 1)) {
+            System.setProperty(LogicalBackend.CONFIG_PROPERTY, sandbox.settings().extraConfig());
+            Storage storage = Storage.open(StorageConfig.ofDirectory(dir.resolve("storage")));
+            try {
+                String vg = "ls_e2e_" + UUID.randomUUID().toString().substring(0, 8);
+                Pool group = storage.definePool(PoolDefinition.builder(PoolType.LOGICAL, vg)
+                        .source(PoolSource.builder().device(sandbox.device(0)).build()).build());
+                group.build(BuildMode.NO_OVERWRITE);
+                group.start();
+                sandbox.addThinPool(vg, "pool0", 8, 64, List.of("vm1", "vm2"));
+
+                Pool thin = storage.definePoolXml("""
+                        <pool type='logical'>
+                          <name>thin</name>
+                          <source><name>%s/pool0</name></source>
+                        </pool>""".formatted(vg));
+                thin.start();
+
+                assertTrue(thin.toXml().contains("<path>/dev/" + vg + "</path>"), thin.toXml());
+                assertEquals(List.of("vm1", "vm2"), thin.volumes().stream().map(Volume::name).toList());
+                assertEquals(32L << 20, thin.info().capacity(), "the thin pool's 8 extents of 4 MiB");
+                if (!LvmSettings.hasDeviceMapper()) {
+                    StorageException create = assertThrows(StorageException.class,
+                            () -> thin.createVolume(VolumeDefinition.builder("vm3", 1L << 30).build()));
+                    assertEquals(ErrorCode.OPERATION_UNSUPPORTED, create.code());
+                    assertTrue(create.getMessage().contains("device-mapper"), create.getMessage());
+                }
+                thin.stop();
+                thin.undefine();
+                group.refresh();
+                assertEquals(List.of("vm1", "vm2"), group.volumes().stream().map(Volume::name).toList(),
+                        "the group's pool sees the same thin volumes");
+            } finally {
+                storage.close();
+            }
+        }
+    }
 }
