@@ -33,15 +33,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Refreshing (listing) a logical pool of 200 LVs: LVM in-process through liblvm2cmd against the
- * lvm command. A refresh is three LVM reports (vgs, lvs, pvs --segments). Needs root and loop
- * devices; LVM runs with activation off and sees only the benchmark's own loop device.
- *
- * <pre>
- * mvn -B -o package -pl benchmarks -am -DskipTests
- * java -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath)" org.openjdk.jmh.Main LvmListBenchmark
- * </pre>
- * (write the class path first with {@code mvn -pl benchmarks dependency:build-classpath
- * -Dmdep.outputFile=target/classpath}).
+ * lvm command. A refresh is one {@code lvm fullreport} of the group (its size, LVs and PV
+ * segments) parsed into volumes. Needs root and loop devices; LVM runs with activation off and
+ * sees only the benchmark's own loop device. Run it with {@code bin/bench LvmList}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

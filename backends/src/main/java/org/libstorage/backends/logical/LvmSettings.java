@@ -33,12 +33,14 @@ record LvmSettings(boolean activation, String extraConfig) {
         return Files.exists(Path.of("/sys/class/misc/device-mapper"));
     }
 
+    /**
+     * The configuration every command gets. {@code global/use_aio} is not here: LVM reads it only
+     * when its tool context is created, from lvm.conf and lvmlocal.conf, never from
+     * {@code --config}; see the README for what it costs.
+     */
     String configString() {
-        // use_aio=0: with asynchronous I/O every command ends in io_destroy(), which waits for
-        // an RCU grace period (measured 40-80 ms per command here, in-process and command
-        // alike); synchronous reads of a pool's few PVs are faster than that. The extra
-        // configuration comes last, so a user can turn it back on.
-        StringBuilder config = new StringBuilder("log{report_command_log=1} global{use_aio=0}");
+        // The extra configuration comes last, so a user can override what is set here.
+        StringBuilder config = new StringBuilder("log{report_command_log=1}");
         if (!activation) {
             config.append(" global{activation=0}");
         }
