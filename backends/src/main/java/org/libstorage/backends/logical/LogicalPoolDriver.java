@@ -321,11 +321,13 @@ final class LogicalPoolDriver implements PoolDriver {
             }
             free = size - used;
         }
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        report.section("lv").forEach(row -> sizes.put(row.text("lv_name"), row.number("lv_size")));
         for (LvmReport.Row row : report.section("lv")) {
             if (thinPool.isPresent() && !row.text("pool_lv").equals(thinPool.get())) {
                 continue;
             }
-            toVolume(vg, row, extents.getOrDefault(row.text("lv_uuid"), Map.of())).ifPresent(volumes::add);
+            toVolume(vg, row, extents.getOrDefault(row.text("lv_uuid"), Map.of()), sizes).ifPresent(volumes::add);
         }
         return new PoolContents(new PoolInfo(PoolState.RUNNING, size, size - free, free, notes), volumes);
     }
@@ -335,14 +337,19 @@ final class LogicalPoolDriver implements PoolDriver {
      * pools themselves (which have no device node to hand out) are not volumes.
      */
     static Optional<VolumeDefinition> toVolume(String vg, LvmReport.Row row,
-                                               Map<Path, List<PoolSource.Extent>> extents) {
+                                               Map<Path, List<PoolSource.Extent>> extents,
+                                               Map<String, Long> sizesByName) {
         String name = row.text("lv_name");
         String attr = row.text("lv_attr");
         if (name.startsWith("[") || attr.startsWith("t") || row.text("lv_layout").contains("pool")) {
             return Optional.empty();
         }
         long size = row.number("lv_size");
-        VolumeDefinition.Builder volume = VolumeDefinition.builder(name, size)
+        String origin = row.text("origin");
+        boolean classicSnapshot = !origin.isEmpty() && row.text("pool_lv").isEmpty();
+        // A classic snapshot's lv_size is its store for changes; its device is as large as the origin.
+        long capacity = classicSnapshot ? sizesByName.getOrDefault(origin, size) : size;
+        VolumeDefinition.Builder volume = VolumeDefinition.builder(name, capacity)
                 .type(VolumeType.BLOCK)
                 .key(row.text("lv_uuid"))
                 .path(Path.of("/dev", vg, name));
@@ -353,7 +360,6 @@ final class LogicalPoolDriver implements PoolDriver {
             // A thin volume holds only what it has written; LVM knows that only while it is active.
             volume.allocation((long) (size * Double.parseDouble(dataPercent) / 100.0));
         }
-        String origin = row.text("origin");
         if (!origin.isEmpty()) {
             volume.backingStore(new VolumeDefinition.BackingStore(Path.of("/dev", vg, origin), Optional.empty(),
                     Optional.empty()));

@@ -264,6 +264,32 @@ class LogicalPoolDriverTest {
 
     @ParameterizedTest
     @EnumSource(Engine.class)
+    void aSnapshotIsListedWithItsOriginAsBackingStoreAndCanBeDeleted(Engine engine) {
+        LvmSandbox.requireLvmHost(engine);
+        try (LvmSandbox sandbox = LvmSandbox.create(dir, 1)) {
+            String vg = vgName();
+            LogicalPoolDriver pool = driver(sandbox, engine, vg, sandbox.devices());
+            pool.build(BuildMode.NO_OVERWRITE);
+            VolumeDefinition origin = pool.createVolume(VolumeDefinition.builder("origin", 8 * MIB).build());
+            sandbox.addSnapshot(vg, "origin", "snap", 1);
+
+            List<VolumeDefinition> volumes = pool.refresh().volumes();
+            assertEquals(List.of("origin", "snap"), volumes.stream().map(VolumeDefinition::name).sorted().toList(),
+                    "the hidden LV tying the snapshot to its origin is no volume");
+            VolumeDefinition snap = volumes.stream().filter(v -> v.name().equals("snap")).findFirst().orElseThrow();
+            assertEquals(Optional.of(Path.of("/dev", vg, "origin")),
+                    snap.backingStore().map(VolumeDefinition.BackingStore::path));
+            assertEquals(8 * MIB, snap.capacity(), "a snapshot's device is as large as its origin");
+            assertEquals(4 * MIB, snap.allocation().orElseThrow(), "it holds a store of one extent for changes");
+
+            pool.deleteVolume(snap);
+            assertEquals(List.of(origin.name()), pool.refresh().volumes().stream().map(VolumeDefinition::name).toList());
+            assertTrue(pool.refresh().volumes().getFirst().backingStore().isEmpty());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Engine.class)
     void poolSourcesAreTheVolumeGroupsOnTheHintedDevices(Engine engine) {
         LvmSandbox.requireLvmHost(engine);
         try (LvmSandbox sandbox = LvmSandbox.create(dir, 2)) {

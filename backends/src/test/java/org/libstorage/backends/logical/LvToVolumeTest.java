@@ -31,7 +31,7 @@ class LvToVolumeTest {
                 List.of(new PoolSource.Extent(1048576, 9437184)));
         return LvmReport.parse(REPORT).section("lv").stream()
                 .flatMap(row -> LogicalPoolDriver.toVolume("vg", row,
-                        row.text("lv_name").equals("origin") ? extents : Map.of()).stream())
+                        row.text("lv_name").equals("origin") ? extents : Map.of(), Map.of("origin", 8388608L)).stream())
                 .toList();
     }
 
@@ -46,6 +46,8 @@ class LvToVolumeTest {
         assertEquals(Optional.of(Path.of("/dev/vg/origin")), snap.backingStore().map(VolumeDefinition.BackingStore::path));
         assertEquals(Optional.of("AAAAAA-0000-0000-0000-0000-0000-000002"), snap.key());
         assertEquals(Optional.of(Path.of("/dev/vg/snap")), snap.path());
+        assertEquals(8388608, snap.capacity(), "the snapshot's device is as large as its origin");
+        assertEquals(4194304, snap.allocation().orElseThrow(), "its lv_size is its store for changes");
     }
 
     @Test

@@ -172,6 +172,48 @@ final class LvmSandbox implements AutoCloseable {
         lvmCommand("vgcfgrestore", "--force", "-f", backup.toString(), vg);
     }
 
+    /**
+     * Writes a classic (copy-on-write) snapshot of {@code origin} named {@code snapshot}, with
+     * {@code extents} extents for its changes, into {@code vg}'s metadata; LVM cannot make one
+     * without device-mapper. The snapshot's exception store is a linear LV that a hidden
+     * {@code snapshotN} LV ties to its origin, as LVM writes it.
+     */
+    void addSnapshot(String vg, String origin, String snapshot, int extents) {
+        Path backup = dir.resolve(vg + "-snapshot.vg");
+        lvmCommand("lvcreate", "-an", "-Zn", "-y", "-l", String.valueOf(extents), "-n", snapshot, vg);
+        lvmCommand("vgcfgbackup", "-f", backup.toString(), vg);
+        try {
+            String text = Files.readString(backup);
+            int start = text.indexOf("\t\t" + snapshot + " {");
+            String visible = "status = [\"READ\", \"WRITE\", \"VISIBLE\"]";
+            int status = text.indexOf(visible, start);
+            // The exception store is shown through the hidden snapshot LV, so it is not visible itself.
+            text = text.substring(0, status) + "status = [\"READ\", \"WRITE\"]" + text.substring(status + visible.length());
+            int existing = text.split("type = \"snapshot\"", -1).length - 1;
+            String tie = "\t\tsnapshot" + existing + " {\n" + """
+                        id = "%s"
+                        status = ["READ"]
+                        flags = []
+                        segment_count = 1
+                        segment1 {
+                            start_extent = 0
+                            extent_count = %d
+                            type = "snapshot"
+                            chunk_size = 8
+                            origin = "%s"
+                            cow_store = "%s"
+                        }
+                    }
+                    """.formatted(lvmUuid(), extents, origin, snapshot);
+            String section = "\tlogical_volumes {\n";
+            int at = text.indexOf(section) + section.length();
+            Files.writeString(backup, text.substring(0, at) + tie + text.substring(at));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        lvmCommand("vgcfgrestore", "--force", "-f", backup.toString(), vg);
+    }
+
     /** Renames an LV in a metadata backup and hides it, as LVM's own sub-LVs are. */
     private static String hidden(String text, String name, String newName) {
         int start = text.indexOf("\t\t" + name + " {");
