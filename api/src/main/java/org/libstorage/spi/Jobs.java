@@ -1,0 +1,45 @@
+package org.libstorage.spi;
+
+import java.util.Optional;
+
+/**
+ * The jobs of one pool as its driver sees them ({@link BackendContext#jobs()}).
+ *
+ * <p>The core runs the driver calls that move data ({@code createVolume} with an allocation,
+ * {@code createVolumeFrom}, {@code wipeVolume}, and the channels of {@code openRead} and
+ * {@code openWrite}) outside the pool's lock, inside a job: {@link #current()} then names it.
+ */
+public interface Jobs {
+    /** The job the calling thread works for, if any. */
+    Optional<Job> current();
+
+    /**
+     * Whether job {@code id} is still running, in this process or another. False for a job that
+     * ended or whose process died, and for ids never recorded.
+     */
+    boolean isRunning(String id);
+
+    /**
+     * Marks a named stage of the current job ({@code "temporary-created"}, {@code "filled"}, ...).
+     * Returns at once unless a test installed a {@link org.libstorage.StageHook}, which may hold
+     * the thread there (to kill the process at that point) or throw.
+     */
+    void reached(String stage);
+
+    /** No jobs: for drivers opened outside a Storage (tests, tools). */
+    Jobs NONE = new Jobs() {
+        @Override
+        public Optional<Job> current() {
+            return Optional.empty();
+        }
+
+        @Override
+        public boolean isRunning(String id) {
+            return false;
+        }
+
+        @Override
+        public void reached(String stage) {
+        }
+    };
+}
