@@ -458,7 +458,7 @@ public final class DefaultStorage implements Storage {
             throw Failures.io(object, operation, "create the run-time directory " + stateDir, e);
         }
         BackendContext context = new BackendContext(stateDir, config.secrets(),
-                new PoolJobs(definition.name(), claims, config.stageHook()), config.backendOptions());
+                new PoolJobs(definition.name(), this), config.backendOptions());
         PoolDriver driver = Failures.driverCall(object, operation, () -> backend.open(definition, context));
         if (driver == null) {
             throw new StorageException(ErrorCode.INTERNAL_ERROR, object, operation,

@@ -548,7 +548,7 @@ final class PoolHandle implements Pool {
 
         Started(PoolDriver driver, List<Claims.Held> claims, Optional<VolumeSource> source) {
             this.driver = driver;
-            this.claims = claims;
+            this.claims = new java.util.concurrent.CopyOnWriteArrayList<>(claims);
             this.source = source;
         }
 
@@ -575,7 +575,7 @@ final class PoolHandle implements Pool {
                      Function<R, T> commit) {
             try (this) {
                 StageHook hook = storage.stageHook();
-                R done = PoolJobs.within(name, claims.getFirst(), () -> {
+                R done = PoolJobs.within(name, operation, claims, () -> {
                     hook.reached(operation, "claimed");
                     R result = work.get();
                     hook.reached(operation, "filled");

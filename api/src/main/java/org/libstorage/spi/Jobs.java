@@ -26,6 +26,21 @@ public interface Jobs {
      */
     void reached(String stage);
 
+    /**
+     * Runs {@code step} under the pool's lock, for the steps of a job that change what the whole
+     * pool shares (a partition table) and so must not overlap other calls on the pool. Outside a
+     * job it simply runs {@code step} (the caller holds the lock already).
+     */
+    <T> T locked(java.util.function.Supplier<T> step);
+
+    /**
+     * Tells the core that the current job is making volume {@code name}, when that is not the name
+     * it was asked for (a partition named by the kernel). Until the job commits, that volume is kept
+     * out of listings; if the job's process dies, the next operation on the pool deletes it. Call
+     * it inside {@link #locked} with the step that made the volume. Outside a job it does nothing.
+     */
+    void building(String name);
+
     /** No jobs: for drivers opened outside a Storage (tests, tools). */
     Jobs NONE = new Jobs() {
         @Override
@@ -40,6 +55,15 @@ public interface Jobs {
 
         @Override
         public void reached(String stage) {
+        }
+
+        @Override
+        public <T> T locked(java.util.function.Supplier<T> step) {
+            return step.get();
+        }
+
+        @Override
+        public void building(String name) {
         }
     };
 }
