@@ -32,6 +32,8 @@ import org.libstorage.VolumeDefinition.VolumeTarget;
 import org.libstorage.VolumeFormat;
 import org.libstorage.VolumeType;
 import org.libstorage.WipeAlgorithm;
+import org.libstorage.backends.blockio.FileRangeChannel;
+import org.libstorage.backends.blockio.IoContext;
 import org.libstorage.fallback.CommandException;
 import org.libstorage.fallback.CommandRunner;
 import org.libstorage.fallback.QemuImg;
@@ -553,7 +555,8 @@ public final class FileVolumes {
             try {
                 Stat stat = requireRegular(file, volume, object, operation);
                 long end = length < 0 ? stat.size() : Math.min(stat.size(), addExact(offset, length, object, operation));
-                return new SparseReader(libc, file, offset, end, object, operation);
+                return FileRangeChannel.reading(file, directory.resolve(volume.name()), offset, end - offset,
+                        new IoContext(object, operation));
             } catch (RuntimeException | Error e) {
                 file.close();
                 throw e;
@@ -581,7 +584,8 @@ public final class FileVolumes {
                             + " is past the end of volume '" + volume.name() + "' (" + stat.size() + " bytes).");
                 }
                 long end = length < 0 ? limit : Math.min(limit, addExact(offset, length, object, operation));
-                return new SparseWriter(libc, file, offset, end, stat.size(), object, operation);
+                return FileRangeChannel.writing(file, directory.resolve(volume.name()), offset, end - offset,
+                        FileRangeChannel.Zeroing.PUNCH, new IoContext(object, operation));
             } catch (RuntimeException | Error e) {
                 file.close();
                 throw e;
