@@ -51,6 +51,29 @@ public abstract sealed class FdChannel implements SeekableByteChannel, DataSourc
         this.context = context;
     }
 
+    /**
+     * Opens a file of the caller's (an upload's input) for reading: a regular file, or a block
+     * device; its first {@code maxLength} bytes, or all of it when {@code maxLength} is -1 or
+     * more than it holds.
+     */
+    public static FdChannel openForReading(Path file, long maxLength, IoContext context) {
+        boolean device;
+        try {
+            device = Libc.instance().statx(file, true).isBlockDevice();
+        } catch (NativeCallException e) {
+            device = false; // open() below says what is wrong
+        }
+        if (!device) {
+            return FileRangeChannel.openForReading(file, maxLength, context);
+        }
+        DeviceRangeChannel all = DeviceRangeChannel.open(file, 0, -1, false, context);
+        if (maxLength < 0 || maxLength >= all.size()) {
+            return all;
+        }
+        all.close();
+        return DeviceRangeChannel.open(file, 0, maxLength, false, context);
+    }
+
     /** The file or device, for messages. */
     public Path path() {
         return path;
@@ -136,7 +159,8 @@ public abstract sealed class FdChannel implements SeekableByteChannel, DataSourc
     void requireRoom(long offset, long count) {
         if (offset < 0 || count > length - offset) {
             throw context.failure(ErrorCode.INVALID_ARGUMENT, "Writing " + count + " bytes at byte " + offset
-                    + " would pass the end of the range (" + length + " bytes from byte " + base + " of " + path + ").");
+                    + " would pass the end of the upload, which may write " + length + " bytes from byte " + base
+                    + " of " + path + ".");
         }
     }
 

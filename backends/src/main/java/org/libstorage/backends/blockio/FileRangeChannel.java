@@ -74,9 +74,16 @@ public final class FileRangeChannel extends FdChannel {
         return of(fd, false, path, offset, length, true, zeroing, context);
     }
 
-    /** Opens a file of the caller's (an upload's input) for reading, all of it from {@code offset}. */
-    public static FileRangeChannel openForReading(Path file, long offset, IoContext context) {
-        return reading(open(file, Libc.O_RDONLY, context), file, offset, -1, context);
+    /**
+     * Opens a file of the caller's (an upload's input) for reading: its first {@code maxLength}
+     * bytes, or all of it when {@code maxLength} is -1 or more than it holds.
+     */
+    public static FileRangeChannel openForReading(Path file, long maxLength, IoContext context) {
+        FileRangeChannel all = reading(open(file, Libc.O_RDONLY, context), file, 0, -1, context);
+        if (maxLength < 0 || maxLength >= all.size()) {
+            return all;
+        }
+        return new FileRangeChannel(all.fd, true, file, 0, maxLength, false, Zeroing.WRITE, all.fileSize, context);
     }
 
     /**
@@ -101,7 +108,7 @@ public final class FileRangeChannel extends FdChannel {
             return fd;
         } catch (NativeCallException e) {
             if (e.errno() == Libc.ENOENT) {
-                throw context.failure(ErrorCode.INVALID_ARGUMENT, "Cannot open " + file + ": no such file.", e);
+                throw context.failure(ErrorCode.INVALID_ARGUMENT, "Cannot read " + file + ": no such file or directory.", e);
             }
             throw context.failure("open " + file, e);
         }
