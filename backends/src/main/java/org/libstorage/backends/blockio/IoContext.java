@@ -54,7 +54,8 @@ public record IoContext(String object, String operation) {
 
     /** {@code action} is a verb phrase: "write 1048576 bytes at byte 0 of /dev/loop3". */
     public StorageException failure(String action, NativeCallException e) {
-        String reason = e.errno() == Libc.ENOSPC || e.errno() == Libc.EDQUOT ? "no space left"
+        String reason = e.errno() == Libc.ENOSPC ? "the filesystem or device is full"
+                : e.errno() == Libc.EDQUOT ? "the disk quota is full"
                 : e.libraryMessage().orElse(e.errnoName());
         return new StorageException(code(e.errno()), object, operation,
                 "Could not " + action + ": " + reason + " (" + e.function() + ", " + e.errnoName() + ").", e);
