@@ -27,6 +27,7 @@ import org.libstorage.backends.logical.Lvm.Effect;
 import org.libstorage.nativelib.Blkid;
 import org.libstorage.nativelib.NativeCallException;
 import org.libstorage.spi.PoolContents;
+import org.libstorage.spi.Jobs;
 import org.libstorage.spi.PoolDriver;
 import org.libstorage.spi.VolumeSource;
 
@@ -45,13 +46,15 @@ final class LogicalPoolDriver implements PoolDriver {
 
     private final PoolDefinition definition;
     private final Lvm lvm;
+    private final Jobs jobs;
     private final String vg;
     /** The thin pool this pool's volumes live in, when the source names one. */
     private final Optional<String> thinPool;
 
-    LogicalPoolDriver(PoolDefinition definition, Lvm lvm) {
+    LogicalPoolDriver(PoolDefinition definition, Lvm lvm, Jobs jobs) {
         this.definition = definition;
         this.lvm = lvm;
+        this.jobs = jobs;
         LogicalSource source = LvmNames.parseSource(definition.name(),
                 definition.source().name().orElse(definition.name()));
         this.vg = source.vg();
@@ -458,7 +461,9 @@ final class LogicalPoolDriver implements PoolDriver {
 
     /**
      * A new LV (at least as large as the source) holding a copy of the source's bytes, through
-     * the shared copy engine; on failure or interrupt the LV is removed again.
+     * the shared copy engine; on failure or interrupt the LV is removed again. The copy runs
+     * outside the pool's lock; the LV is made and removed under it, and marked as building (an
+     * LV cannot be renamed into place atomically) until the copy commits.
      */
     @Override
     public VolumeDefinition createVolumeFrom(VolumeDefinition volume, VolumeSource source, ProgressListener progress) {
@@ -466,7 +471,12 @@ final class LogicalPoolDriver implements PoolDriver {
         requireDeviceMapper(volume, operation, "copying data into a logical volume");
         long size = source.definition().capacity();
         VolumeDefinition wanted = volume.capacity() >= size ? volume : withCapacity(volume, size);
-        VolumeDefinition created = createVolume(wanted);
+        VolumeDefinition created = jobs.locked(() -> {
+            VolumeDefinition made = createVolume(wanted);
+            jobs.building(made.name());
+            return made;
+        });
+        jobs.reached("lv-created");
         try {
             BlockVolumes.fill(created, source, progress == null ? ProgressListener.NONE : progress,
                     new IoContext(volume(created.name()), operation));
@@ -475,7 +485,10 @@ final class LogicalPoolDriver implements PoolDriver {
             // Removing the LV must not be cut short by the interrupt that stopped the copy.
             boolean interrupted = Thread.interrupted();
             try {
-                deleteVolume(created);
+                jobs.locked(() -> {
+                    deleteVolume(created);
+                    return null;
+                });
             } catch (RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
             } finally {

@@ -28,6 +28,7 @@ import org.libstorage.backends.hostdevices.LoopFixture;
 import org.libstorage.nativelib.Fd;
 import org.libstorage.nativelib.Libc;
 import org.libstorage.nativelib.LoopDevice;
+import org.libstorage.testing.Requirements;
 import org.libstorage.nativelib.Mount;
 
 /** The one copy engine between files, streams and a small full filesystem. */
@@ -135,7 +136,7 @@ class CopyEngineTest {
 
     @Test
     void aFullFilesystemIsNoSpace() throws Exception {
-        LoopFixture.require(LoopFixture.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
+        Requirements.requireCommand("mkfs.ext4", "e2fsprogs");
         try (LoopFixture loops = new LoopFixture(dir)) {
             LoopDevice loop = loops.attach("small.img", 16 * MIB);
             LoopFixture.run("mkfs.ext4", "-q", loop.path().toString());

@@ -31,6 +31,7 @@ import org.libstorage.backends.hostdevices.LoopFixture;
 import org.libstorage.nativelib.Fd;
 import org.libstorage.nativelib.Libc;
 import org.libstorage.nativelib.LoopDevice;
+import org.libstorage.testing.Requirements;
 import org.libstorage.spi.BackendContext;
 import org.libstorage.spi.PoolDriver;
 
@@ -214,7 +215,7 @@ class DeviceRangeTest {
 
     @Test
     void aMountedDeviceIsNotOpenedForWriting() throws Exception {
-        LoopFixture.require(LoopFixture.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
+        Requirements.requireCommand("mkfs.ext4", "e2fsprogs");
         try (LoopFixture loops = new LoopFixture(dir)) {
             LoopDevice loop = loops.attach("fs.img", 16 * MIB);
             LoopFixture.run("mkfs.ext4", "-q", loop.path().toString());
