@@ -453,6 +453,10 @@ final class LogicalPoolDriver implements PoolDriver {
         if (thinPool.isEmpty()) {
             // A thin snapshot shares its origin's pool and takes no size; a classic one needs room for changes.
             args.addAll(List.of("-L", volume.capacity() + "b"));
+        } else {
+            // LVM flags thin snapshots to be skipped by activation; as a volume of this pool it is
+            // activated with the others, so its path exists like theirs.
+            args.addAll(List.of("--setactivationskip", "n"));
         }
         args.add(vg + "/" + volume.name());
         lvm.require(Effect.DEVICES, "lvcreate", args, volume(snapshotName), "vol-snapshot");
