@@ -21,14 +21,21 @@ public final class Iscsiadm {
     public static final String TOOL = "iscsiadm";
 
     private final CommandRunner runner;
+    private final String tool;
 
     public Iscsiadm(CommandRunner runner) {
+        this(runner, TOOL);
+    }
+
+    /** An iscsiadm run from {@code tool}: a name looked up as {@link CommandRunner} does, or a path. */
+    public Iscsiadm(CommandRunner runner, String tool) {
         this.runner = Objects.requireNonNull(runner, "runner");
+        this.tool = Objects.requireNonNull(tool, "tool");
     }
 
     /** Whether {@code iscsiadm} can be run here. */
     public boolean available() {
-        return runner.available(TOOL);
+        return runner.available(tool);
     }
 
     /** iscsiadm's exit statuses (open-iscsi 2.1, {@code include/iscsi_err.h}). */
@@ -131,7 +138,7 @@ public final class Iscsiadm {
      * ({@code -o nonpersistent}).
      */
     public List<Target> discover(String portal, Optional<String> iface) {
-        List<String> argv = new ArrayList<>(List.of(TOOL, "--mode", "discovery", "--type", "sendtargets",
+        List<String> argv = new ArrayList<>(List.of(tool, "--mode", "discovery", "--type", "sendtargets",
                 "--portal", portal, "--op", "nonpersistent"));
         iface.ifPresent(name -> argv.addAll(List.of("--interface", name)));
         CommandResult result = runner.run(argv);
@@ -170,22 +177,22 @@ public final class Iscsiadm {
 
     /** Creates the interface record {@code name} (a named initiator identity over tcp). */
     public void newIface(String name) {
-        runner.run(List.of(TOOL, "--mode", "iface", "--interface", name, "--op", "new"));
+        runner.run(List.of(tool, "--mode", "iface", "--interface", name, "--op", "new"));
     }
 
     public void updateIface(String name, String key, String value) {
-        runner.run(List.of(TOOL, "--mode", "iface", "--interface", name, "--op", "update", "--name", key,
+        runner.run(List.of(tool, "--mode", "iface", "--interface", name, "--op", "update", "--name", key,
                 "--value", value));
     }
 
     /** Deletes the interface record; false when there was none. */
     public boolean deleteIface(String name) {
-        return unlessNothingFound(List.of(TOOL, "--mode", "iface", "--interface", name, "--op", "delete"));
+        return unlessNothingFound(List.of(tool, "--mode", "iface", "--interface", name, "--op", "delete"));
     }
 
     /** The kernel initiator's sessions ({@code iscsiadm -m session}); none when there are none. */
     public List<Session> sessions() {
-        List<String> argv = List.of(TOOL, "--mode", "session");
+        List<String> argv = List.of(tool, "--mode", "session");
         CommandResult result = runner.execute(argv);
         if (result.exitStatus() == Status.NO_OBJECTS_FOUND.code()) {
             return List.of();
@@ -203,8 +210,8 @@ public final class Iscsiadm {
         return true;
     }
 
-    private static List<String> node(String target, String portal, Optional<String> iface, String... rest) {
-        List<String> argv = new ArrayList<>(List.of(TOOL, "--mode", "node", "--targetname", target, "--portal", portal));
+    private List<String> node(String target, String portal, Optional<String> iface, String... rest) {
+        List<String> argv = new ArrayList<>(List.of(tool, "--mode", "node", "--targetname", target, "--portal", portal));
         iface.ifPresent(name -> argv.addAll(List.of("--interface", name)));
         argv.addAll(List.of(rest));
         return argv;

@@ -19,29 +19,31 @@ import org.libstorage.nativelib.Libc;
 import org.libstorage.nativelib.NativeCallException;
 
 /**
- * Reading, writing and wiping a partition volume's bytes: bounded to the partition, and for
- * writes and wipes refused while the partition is mounted or held. Zeroing and discarding are
- * offloaded to the device ({@code BLKZEROOUT}, {@code BLKDISCARD}).
+ * Reading, writing and wiping the bytes of a volume that is a block device (a partition, an
+ * iSCSI LUN): bounded to the device, and for writes and wipes refused while it is mounted or
+ * held. Zeroing and discarding are offloaded to the device ({@code BLKZEROOUT},
+ * {@code BLKDISCARD}). Public for the other block-device backends until the shared block data
+ * path replaces it.
  */
-final class PartitionIo {
+public final class PartitionIo {
     private static final long CHUNK = 64L << 20;
 
     private final String object;
     private final String operation;
 
-    PartitionIo(String object, String operation) {
+    public PartitionIo(String object, String operation) {
         this.object = object;
         this.operation = operation;
     }
 
-    ReadableByteChannel openRead(VolumeDefinition volume, long offset, long length) {
+    public ReadableByteChannel openRead(VolumeDefinition volume, long offset, long length) {
         Path path = path(volume);
         long limit = range(volume, offset, length);
         FileChannel channel = open(path, StandardOpenOption.READ);
         return new Bounded(channel, offset, limit, false);
     }
 
-    WritableByteChannel openWrite(VolumeDefinition volume, long offset, long length) {
+    public WritableByteChannel openWrite(VolumeDefinition volume, long offset, long length) {
         Path path = path(volume);
         DeviceGuard.requireUnused(DeviceGuard.requireBlockDevice(path, object, operation), object, operation);
         long limit = range(volume, offset, length);
@@ -49,7 +51,7 @@ final class PartitionIo {
         return new Bounded(channel, offset, limit, true);
     }
 
-    void wipe(VolumeDefinition volume, WipeAlgorithm algorithm, ProgressListener progress) {
+    public void wipe(VolumeDefinition volume, WipeAlgorithm algorithm, ProgressListener progress) {
         Path path = path(volume);
         DeviceGuard.requireUnused(DeviceGuard.requireBlockDevice(path, object, operation), object, operation);
         Libc libc = Libc.instance();
@@ -96,7 +98,7 @@ final class PartitionIo {
         if (offset < 0 || offset > capacity || end > capacity || end < offset) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation, "The range at " + offset
                     + (length < 0 ? " to the end" : " of " + length + " bytes") + " does not lie within the "
-                    + capacity + " bytes of partition " + volume.name() + ".");
+                    + capacity + " bytes of " + volume.name() + ".");
         }
         return end;
     }
