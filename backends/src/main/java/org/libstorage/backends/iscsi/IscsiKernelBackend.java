@@ -48,9 +48,13 @@ public final class IscsiKernelBackend implements PoolBackend {
     }
 
     IscsiKernelBackend(IscsiKernelDriver.Settings settings, Iscsiadm iscsiadm, OpenIscsiUsr library) {
+        this(settings, iscsiadm, KernelSessions.of(library, iscsiadm));
+    }
+
+    IscsiKernelBackend(IscsiKernelDriver.Settings settings, Iscsiadm iscsiadm, KernelSessions sessions) {
         this.settings = settings;
         this.iscsiadm = iscsiadm;
-        this.sessions = KernelSessions.of(library, iscsiadm);
+        this.sessions = sessions;
     }
 
     @Override

@@ -8,6 +8,7 @@ import org.libstorage.nativelib.OpenIscsiUsr;
  * The kernel initiator's sessions: read in-process by libopeniscsiusr where it is installed
  * (it reads sysfs, as iscsiadm does), else listed by {@code iscsiadm -m session}.
  */
+@FunctionalInterface
 interface KernelSessions {
     /**
      * @param iface the open-iscsi interface ({@code default}, or one made for an initiator IQN);
@@ -20,7 +21,9 @@ interface KernelSessions {
     List<Session> list();
 
     /** A short name of where sessions come from, for status and logs. */
-    String source();
+    default String source() {
+        return getClass().getSimpleName();
+    }
 
     static KernelSessions of(OpenIscsiUsr library, Iscsiadm iscsiadm) {
         if (library.isAvailable()) {

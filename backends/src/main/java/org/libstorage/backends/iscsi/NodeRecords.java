@@ -103,7 +103,11 @@ final class NodeRecords {
                 byte[] line = Arrays.copyOfRange(old, start, end);
                 start = end + 1;
                 if (isKey(line)) {
-                    continue; // the old password, dropped
+                    if (!written) {
+                        writePassword(updated, secret); // in the old one's place
+                        written = true;
+                    }
+                    continue;
                 }
                 if (!written && startsWith(line, END)) {
                     writePassword(updated, secret);
