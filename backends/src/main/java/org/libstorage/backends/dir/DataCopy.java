@@ -77,27 +77,25 @@ final class DataCopy {
         int mode = volume.target().permissions().flatMap(p -> p.mode().isPresent()
                 ? Optional.of(p.mode().getAsInt()) : Optional.empty()).orElse(FileVolumes.DEFAULT_VOLUME_MODE);
         boolean byteCopy = sameBytes(sourceFormat, targetFormat) && from.backingStore().isEmpty();
-        Path target = volumes.directory().resolve(volume.name());
-
-        try (Fd dir = volumes.openDirectory(object, operation)) {
-            Fd dest = volumes.createFile(dir, volume.name(), mode, object, operation); // refused before any data moves
-            try (dest) {
-                volumes.applyPermissions(dest, volume.target().permissions(), mode, object, operation);
-                if (byteCopy) {
-                    if (fileSource) {
-                        copyFromPath(from, source, dest, progress);
-                    } else {
-                        copyStream(source, dest, from.capacity(), progress);
-                    }
-                    grow(dest, target, targetFormat, from.capacity(), capacity);
+        // Filled under a hidden temporary name, renamed into place only when complete: a crash
+        // leaves no half-copy listed (and the next refresh removes the temporary).
+        try (Fd dir = volumes.openDirectory(object, operation);
+             FileVolumes.NewFile file = volumes.newFile(dir, volume.name(), mode, object, operation)) {
+            Fd dest = file.fd();
+            Path target = file.path();
+            volumes.applyPermissions(dest, volume.target().permissions(), mode, object, operation);
+            if (byteCopy) {
+                if (fileSource) {
+                    copyFromPath(from, source, dest, progress);
                 } else {
-                    convert(from, sourceFormat, target, targetFormat, progress);
-                    grow(dest, target, targetFormat, from.capacity(), capacity);
+                    copyStream(source, dest, from.capacity(), progress);
                 }
-            } catch (RuntimeException | Error e) {
-                volumes.removeAfterFailure(dir, volume.name(), e);
-                throw e;
+                grow(dest, target, targetFormat, from.capacity(), capacity);
+            } else {
+                convert(from, sourceFormat, target, targetFormat, progress);
+                grow(dest, target, targetFormat, from.capacity(), capacity);
             }
+            file.commit();
         }
     }
 

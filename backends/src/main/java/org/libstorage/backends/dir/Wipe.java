@@ -171,11 +171,10 @@ final class Wipe {
      * over the volume's name; the caller's descriptor still reaches the old file's bytes.
      */
     private void replaceWithEmptyImage(Fd dir, Stat stat, VolumeDefinition volume, VolumeFormat format) {
-        String temporary = "." + volume.name() + ".wipe-" + HexFormat.of().toHexDigits(new SecureRandom().nextInt());
-        if (temporary.length() > 255) {
-            temporary = ".wipe-" + HexFormat.of().toHexDigits(new SecureRandom().nextLong());
-        }
+        // The job's temporary name: never listed, and removed by the next refresh if this process dies.
+        String temporary = volumes.temporaryName(volume.name(), operation);
         Fd fresh = volumes.createFile(dir, temporary, stat.permissions(), object, operation);
+        volumes.reached("temporary-created");
         try (fresh) {
             volumes.applyPermissions(fresh, Optional.empty(), stat.permissions(), object, operation);
             try {

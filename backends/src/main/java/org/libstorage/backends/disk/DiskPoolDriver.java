@@ -40,8 +40,14 @@ final class DiskPoolDriver implements PoolDriver {
     private final Path device;
     private final Fdisk fdisk = Fdisk.instance();
     private final Libc libc = Libc.instance();
+    private final org.libstorage.spi.Jobs jobs;
 
     DiskPoolDriver(PoolDefinition definition) {
+        this(definition, org.libstorage.spi.Jobs.NONE);
+    }
+
+    DiskPoolDriver(PoolDefinition definition, org.libstorage.spi.Jobs jobs) {
+        this.jobs = jobs;
         this.definition = definition;
         this.device = definition.source().devices().getFirst().path();
     }
@@ -321,7 +327,14 @@ final class DiskPoolDriver implements PoolDriver {
         org.libstorage.ProgressListener listener = progress == null ? org.libstorage.ProgressListener.NONE : progress;
         long size = source.definition().capacity();
         VolumeDefinition wanted = volume.capacity() >= size ? volume : resized(volume, size);
-        VolumeDefinition created = createVolume(wanted);
+        // The copy runs outside the pool's lock; the partition table is changed under it, and the
+        // new partition (named by the kernel) is marked as building until the copy commits.
+        VolumeDefinition created = jobs.locked(() -> {
+            VolumeDefinition made = createVolume(wanted);
+            jobs.building(made.name());
+            return made;
+        });
+        jobs.reached("partition-created");
         String object = volumeObject(created);
         try (java.nio.channels.ReadableByteChannel in = source.open();
              java.nio.channels.WritableByteChannel out = new PartitionIo(object, operation).openWrite(created, 0, -1)) {
@@ -347,7 +360,10 @@ final class DiskPoolDriver implements PoolDriver {
             return created;
         } catch (java.io.IOException | RuntimeException | Error e) {
             try {
-                deleteVolume(created);
+                jobs.locked(() -> {
+                    deleteVolume(created);
+                    return null;
+                });
             } catch (RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
             }

@@ -30,8 +30,8 @@ final class FsPoolDriver extends FilePoolDriver {
     private final Mkfs mkfs;
     private final Mount mount = Mount.instance();
 
-    FsPoolDriver(PoolDefinition definition, CommandRunner runner) {
-        super(definition, definition.targetPath().orElseThrow(), runner);
+    FsPoolDriver(PoolDefinition definition, CommandRunner runner, org.libstorage.spi.Jobs jobs) {
+        super(definition, definition.targetPath().orElseThrow(), runner, jobs);
         this.device = definition.source().devices().getFirst().path();
         this.target = definition.targetPath().orElseThrow();
         this.mkfs = new Mkfs(runner);
