@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.libstorage.testing.Requirements;
 
 /**
  * libopeniscsiusr reads the kernel's iSCSI sessions as sysfs shows them: the same session ids
@@ -22,7 +23,7 @@ class OpenIscsiUsrTest {
     @Test
     void listsTheSessionsSysfsShows() throws Exception {
         OpenIscsiUsr library = OpenIscsiUsr.instance();
-        Integration.require(library.isAvailable(), "libopeniscsiusr (Debian package libopeniscsiusr)");
+        Requirements.require(library.isAvailable(), "libopeniscsiusr (Debian package libopeniscsiusr)");
         List<OpenIscsiUsr.Session> sessions = library.sessions();
         Path sysfs = Path.of("/sys/class/iscsi_session");
         Set<Integer> expected = Set.of();
