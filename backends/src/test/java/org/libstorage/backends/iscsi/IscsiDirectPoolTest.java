@@ -42,6 +42,7 @@ import org.libstorage.spi.PoolContents;
 import org.libstorage.spi.PoolDriver;
 import org.libstorage.spi.VolumeSource;
 import org.libstorage.xml.PoolXml;
+import org.libstorage.testing.Tgtd;
 
 /** iscsi-direct pools through the SPI, against a private tgtd on 127.0.0.1. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
