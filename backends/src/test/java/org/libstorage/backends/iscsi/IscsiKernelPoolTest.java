@@ -268,4 +268,50 @@ class IscsiKernelPoolTest {
         assertFalse(pool.isActive());
         assertFalse(loggedIn(iqn));
     }
+
+    @Test
+    void aTargetKilledMidDownloadFailsTheReadAfterTheReplacementTimeout() throws Exception {
+        String iqn = tgtd.target(1, "mid-transfer", Tgtd.backing(dir, "lun.img", 64 * MIB));
+        IscsiKernelDriver.Settings host = IscsiKernelDriver.Settings.host();
+        IscsiKernelBackend backend = new IscsiKernelBackend(new IscsiKernelDriver.Settings(host.configRoot(),
+                host.sysfs(), host.dev(), host.deviceWait(), OptionalInt.of(3)),
+                new org.libstorage.fallback.Iscsiadm(org.libstorage.fallback.CommandRunner.create()),
+                OpenIscsiUsr.instance());
+        org.libstorage.spi.PoolDriver driver = backend.open(PoolDefinition.builder(PoolType.ISCSI, "mid")
+                .source(PoolSource.builder().host(new PoolSource.Host("127.0.0.1", OptionalInt.of(tgtd.port())))
+                        .device(Path.of(iqn)).build()).build(),
+                new org.libstorage.spi.BackendContext(dir.resolve("mid-state"), ref -> Optional.empty()));
+        driver.start();
+        try {
+            VolumeDefinition lun = driver.refresh().volumes().getFirst();
+            java.util.concurrent.ExecutorService worker = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                java.util.concurrent.Future<Exception> download = worker.submit(() -> {
+                    try (ReadableByteChannel in = driver.openRead(lun, 0, -1)) {
+                        ByteBuffer buffer = ByteBuffer.allocate((int) MIB);
+                        for (int i = 0; ; i++) {
+                            buffer.clear();
+                            if (in.read(buffer) < 0) {
+                                return null;
+                            }
+                            if (i == 2) {
+                                tgtd.kill();
+                            }
+                        }
+                    } catch (IOException | StorageException e) {
+                        return e;
+                    }
+                });
+                // The generous bound only keeps a broken build from hanging; it is not a timing assertion.
+                Exception e = download.get(300, java.util.concurrent.TimeUnit.SECONDS);
+                assertTrue(e != null, "the download should have failed once the kernel gave up on the session");
+                assertTrue(e instanceof IOException || ((StorageException) e).code() == ErrorCode.IO_ERROR,
+                        e::toString);
+            } finally {
+                worker.shutdownNow();
+            }
+        } finally {
+            driver.stop();
+        }
+    }
 }
