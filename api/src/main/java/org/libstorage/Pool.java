@@ -29,8 +29,8 @@ public interface Pool {
     PoolInfo info();
 
     /**
-     * Whether the pool is active, whether it autostarts, and its space, in one look (what a
-     * listing needs). Never waits for a clone, wipe or upload running on the pool.
+     * The pool's definition, whether it is active, whether it autostarts, and its space, in one
+     * look (what a listing needs). Never waits for a clone, wipe or upload running on the pool.
      */
     PoolStatus status();
 

@@ -209,10 +209,13 @@ final class PoolHandle implements Pool {
     private void requireNoJobs(State state, String operation) {
         Claims.Scan claims = claims(state, operation);
         if (claims.busy()) {
-            Claims.Claim first = claims.live().getFirst();
+            List<String> uses = claims.live().stream().limit(3)
+                    .map(c -> "volume '" + c.volume() + "' is " + c.describe()).toList();
+            int more = claims.live().size() - uses.size();
             throw new StorageException(ErrorCode.VOLUME_BUSY, object, operation,
-                    "Pool '" + name + "' has " + claims.live().size() + " job(s) running (volume '" + first.volume()
-                            + "' is " + first.describe() + "); " + operation + " must wait until they end.");
+                    "Pool '" + name + "' has jobs running (" + String.join("; ", uses)
+                            + (more > 0 ? "; and " + more + " more" : "") + "); " + operation
+                            + " must wait until they end.");
         }
     }
 
@@ -264,7 +267,8 @@ final class PoolHandle implements Pool {
 
     @Override
     public PoolStatus status() {
-        return locked("pool-info", state -> new PoolStatus(state.active(), storage.registry().isAutostart(name),
+        return locked("pool-info", state -> new PoolStatus(state.current(), state.active(),
+                storage.registry().isAutostart(name),
                 state.active() ? contents(state, "pool-info").info() : PoolInfo.inactive()));
     }
 

@@ -53,7 +53,8 @@ final class PoolJobs implements Jobs {
 
     @Override
     public void reached(String stage) {
-        storage.stageHook().reached(running().map(Running::operation).orElse("unknown"), stage);
+        // Stages are those of jobs: a quick create under the lock passes the same code without one.
+        running().ifPresent(r -> storage.stageHook().reached(r.operation(), stage));
     }
 
     @Override

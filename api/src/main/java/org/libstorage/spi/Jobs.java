@@ -20,8 +20,9 @@ public interface Jobs {
     boolean isRunning(String id);
 
     /**
-     * Marks a named stage of the current job ({@code "temporary-created"}, {@code "filled"}, ...).
-     * Returns at once unless a test installed a {@link org.libstorage.StageHook}, which may hold
+     * Marks a named stage of the current job ({@code "temporary-created"}, {@code "filled"}, ...);
+     * does nothing outside a job. Returns at once unless a test installed a
+     * {@link org.libstorage.StageHook}, which may hold
      * the thread there (to kill the process at that point) or throw.
      */
     void reached(String stage);

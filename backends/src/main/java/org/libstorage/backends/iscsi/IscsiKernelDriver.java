@@ -31,8 +31,9 @@ import org.libstorage.StorageException;
 import org.libstorage.VolumeDefinition;
 import org.libstorage.VolumeType;
 import org.libstorage.WipeAlgorithm;
-import org.libstorage.backends.disk.PartitionIo;
-import org.libstorage.backends.hostdevices.DeviceGuard;
+import org.libstorage.backends.blockio.BlockVolumes;
+import org.libstorage.backends.blockio.DeviceGuard;
+import org.libstorage.backends.blockio.IoContext;
 import org.libstorage.backends.hostdevices.IscsiSysfs;
 import org.libstorage.fallback.CommandException;
 import org.libstorage.fallback.Iscsiadm;
@@ -392,20 +393,20 @@ final class IscsiKernelDriver implements PoolDriver {
     @Override
     public ReadableByteChannel openRead(VolumeDefinition volume, long offset, long length) {
         VolumeDefinition now = require(volume, "vol-download");
-        return new PartitionIo(volumeObject(volume), "vol-download").openRead(now, offset, length);
+        return BlockVolumes.openRead(now, offset, length, new IoContext(volumeObject(volume), "vol-download"));
     }
 
     @Override
     public WritableByteChannel openWrite(VolumeDefinition volume, long offset, long length) {
         VolumeDefinition now = require(volume, "vol-upload");
-        return new PartitionIo(volumeObject(volume), "vol-upload").openWrite(now, offset, length);
+        return BlockVolumes.openWrite(now, offset, length, new IoContext(volumeObject(volume), "vol-upload"));
     }
 
     @Override
     public void wipeVolume(VolumeDefinition volume, WipeAlgorithm algorithm, ProgressListener progress) {
         VolumeDefinition now = require(volume, "vol-wipe");
-        new PartitionIo(volumeObject(volume), "vol-wipe").wipe(now, algorithm,
-                progress == null ? ProgressListener.NONE : progress);
+        BlockVolumes.wipe(now, algorithm, progress == null ? ProgressListener.NONE : progress,
+                new IoContext(volumeObject(volume), "vol-wipe"));
     }
 
     @Override
