@@ -7,10 +7,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.libstorage.ErrorCode;
 import org.libstorage.StorageException;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -68,6 +72,7 @@ final class Batch implements Callable<Integer> {
         private final boolean keepGoing;
         private final boolean verbose;
         private final boolean prompt;
+        private final Map<Verbs.Entry, CommandLine> models = new HashMap<>();
 
         /**
          * @param keepGoing run the rest after a failure
@@ -166,11 +171,21 @@ final class Batch implements Callable<Integer> {
             }
             argv.addAll(words);
             String[] args = argv.toArray(String[]::new);
-            // A fresh root per command, so no option of one line leaks into the next, sharing
-            // the batch's storage (and so its open lock files and caches).
+            // Building a verb's model costs far more than running most verbs, so each verb's
+            // command line is built once and reused: picocli resets every option and parameter
+            // to its initial value before each parse. They share the batch's storage (and so
+            // its open lock files and caches).
+            Optional<Verbs.Entry> verb = Verbs.only(args);
+            if (verb.isEmpty()) {
+                return commandLine(args).execute(args);
+            }
+            return models.computeIfAbsent(verb.get(), v -> commandLine(args)).execute(args);
+        }
+
+        private CommandLine commandLine(String[] args) {
             Storagectl child = new Storagectl(ignored -> root.storage(), root.terminal(), false,
                     java.io.Reader.nullReader());
-            return Storagectl.commandLine(child, root.out(), root.err(), args).execute(args);
+            return Storagectl.commandLine(child, root.out(), root.err(), args);
         }
 
         private static String refusal(List<String> words) {

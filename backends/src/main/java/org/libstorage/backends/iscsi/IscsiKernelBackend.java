@@ -22,6 +22,7 @@ import org.libstorage.spi.PoolDriver;
  * every operation fails with {@code BACKEND_UNAVAILABLE}. The user-space {@code iscsi-direct}
  * type needs neither.
  */
+@PoolBackend.Serves(PoolType.ISCSI)
 public final class IscsiKernelBackend implements PoolBackend {
     private final Path sysfs;
     private final List<Path> searchPath;
