@@ -120,68 +120,126 @@ public final class Libc {
     }
 
     private final Map<Integer, String> errnoNames;
-    private final MethodHandle open;
-    private final MethodHandle openat;
-    private final MethodHandle close;
-    private final MethodHandle statxHandle;
-    private final MethodHandle ftruncate;
-    private final MethodHandle fallocate;
-    private final MethodHandle lseek;
-    private final MethodHandle copyFileRange;
-    private final MethodHandle ioctlPointer;
-    private final MethodHandle ioctlValue;
-    private final MethodHandle fsync;
-    private final MethodHandle fdatasync;
-    private final MethodHandle statvfsHandle;
-    private final MethodHandle fstatvfs;
-    private final MethodHandle flock;
-    private final MethodHandle pread;
-    private final MethodHandle pwrite;
-    private final MethodHandle read;
-    private final MethodHandle write;
-    private final MethodHandle unlinkat;
-    private final MethodHandle renameat2;
-    private final MethodHandle fchmod;
-    private final MethodHandle fchown;
-    private final MethodHandle mkdirat;
 
     private Libc() {
         errnoNames = errnoTable();
-        var openInvoker = libc_h.open.makeInvoker(libc_h.C_INT);
-        open = capturingErrnoVariadic(libc_h.open.address(), openInvoker.descriptor(), 2);
-        var openatInvoker = libc_h.openat.makeInvoker(libc_h.C_INT);
-        openat = capturingErrnoVariadic(libc_h.openat.address(), openatInvoker.descriptor(), 3);
-        close = capturingErrno(libc_h.close$address(), libc_h.close$descriptor());
-        statxHandle = capturingErrno(libc_h.statx$address(), libc_h.statx$descriptor());
-        ftruncate = capturingErrno(libc_h.ftruncate$address(), libc_h.ftruncate$descriptor());
-        fallocate = capturingErrno(libc_h.fallocate$address(), libc_h.fallocate$descriptor());
-        lseek = capturingErrno(libc_h.lseek$address(), libc_h.lseek$descriptor());
-        copyFileRange = capturingErrno(libc_h.copy_file_range$address(), libc_h.copy_file_range$descriptor());
-        // ioctl(int, unsigned long, ...): one handle for pointer arguments, one for integers.
-        ioctlPointer = capturingErrnoVariadic(libc_h.ioctl.address(),
-                libc_h.ioctl.makeInvoker(libc_h.C_POINTER).descriptor(), 2);
-        ioctlValue = capturingErrnoVariadic(libc_h.ioctl.address(),
-                libc_h.ioctl.makeInvoker(libc_h.C_LONG).descriptor(), 2);
-        // fsync/fdatasync gain an ignored int and read/write an ignored offset, so one helper
-        // invokes each family with exact types.
-        fsync = MethodHandles.dropArguments(
-                capturingErrno(libc_h.fsync$address(), libc_h.fsync$descriptor()), 2, int.class);
-        fdatasync = MethodHandles.dropArguments(
-                capturingErrno(libc_h.fdatasync$address(), libc_h.fdatasync$descriptor()), 2, int.class);
-        statvfsHandle = capturingErrno(libc_h.statvfs$address(), libc_h.statvfs$descriptor());
-        fstatvfs = capturingErrno(libc_h.fstatvfs$address(), libc_h.fstatvfs$descriptor());
-        flock = capturingErrno(libc_h.flock$address(), libc_h.flock$descriptor());
-        pread = capturingErrno(libc_h.pread$address(), libc_h.pread$descriptor());
-        pwrite = capturingErrno(libc_h.pwrite$address(), libc_h.pwrite$descriptor());
-        read = MethodHandles.dropArguments(
-                capturingErrno(libc_h.read$address(), libc_h.read$descriptor()), 4, long.class);
-        write = MethodHandles.dropArguments(
-                capturingErrno(libc_h.write$address(), libc_h.write$descriptor()), 4, long.class);
-        unlinkat = capturingErrno(libc_h.unlinkat$address(), libc_h.unlinkat$descriptor());
-        renameat2 = capturingErrno(libc_h.renameat2$address(), libc_h.renameat2$descriptor());
-        fchmod = capturingErrno(libc_h.fchmod$address(), libc_h.fchmod$descriptor());
-        fchown = capturingErrno(libc_h.fchown$address(), libc_h.fchown$descriptor());
-        mkdirat = capturingErrno(libc_h.mkdirat$address(), libc_h.mkdirat$descriptor());
+    }
+
+    // ---- downcall handles, each linked on first use ----------------------------------------
+    // Linking a downcall generates classes; a short command uses a few of these, so each is
+    // linked when its holder class is first touched, not all of them when Libc is made.
+    private static final class OpenCall {
+        static final MethodHandle H =
+                capturingErrnoVariadic(libc_h.open.address(), libc_h.open.makeInvoker(libc_h.C_INT).descriptor(), 2);
+    }
+
+    private static final class OpenatCall {
+        static final MethodHandle H =
+                capturingErrnoVariadic(libc_h.openat.address(),
+                        libc_h.openat.makeInvoker(libc_h.C_INT).descriptor(), 3);
+    }
+
+    private static final class CloseCall {
+        static final MethodHandle H = capturingErrno(libc_h.close$address(), libc_h.close$descriptor());
+    }
+
+    private static final class StatxCall {
+        static final MethodHandle H = capturingErrno(libc_h.statx$address(), libc_h.statx$descriptor());
+    }
+
+    private static final class FtruncateCall {
+        static final MethodHandle H = capturingErrno(libc_h.ftruncate$address(), libc_h.ftruncate$descriptor());
+    }
+
+    private static final class FallocateCall {
+        static final MethodHandle H = capturingErrno(libc_h.fallocate$address(), libc_h.fallocate$descriptor());
+    }
+
+    private static final class LseekCall {
+        static final MethodHandle H = capturingErrno(libc_h.lseek$address(), libc_h.lseek$descriptor());
+    }
+
+    private static final class CopyFileRangeCall {
+        static final MethodHandle H =
+                capturingErrno(libc_h.copy_file_range$address(), libc_h.copy_file_range$descriptor());
+    }
+
+    // ioctl(int, unsigned long, ...): one handle for pointer arguments, one for integers.
+    private static final class IoctlPointerCall {
+        static final MethodHandle H =
+                capturingErrnoVariadic(libc_h.ioctl.address(),
+                        libc_h.ioctl.makeInvoker(libc_h.C_POINTER).descriptor(), 2);
+    }
+
+    private static final class IoctlValueCall {
+        static final MethodHandle H =
+                capturingErrnoVariadic(libc_h.ioctl.address(), libc_h.ioctl.makeInvoker(libc_h.C_LONG).descriptor(), 2);
+    }
+
+    // fsync/fdatasync gain an ignored int and read/write an ignored offset, so one helper
+    // invokes each family with exact types.
+    private static final class FsyncCall {
+        static final MethodHandle H =
+                MethodHandles.dropArguments(
+                        capturingErrno(libc_h.fsync$address(), libc_h.fsync$descriptor()), 2, int.class);
+    }
+
+    private static final class FdatasyncCall {
+        static final MethodHandle H =
+                MethodHandles.dropArguments(
+                        capturingErrno(libc_h.fdatasync$address(), libc_h.fdatasync$descriptor()), 2, int.class);
+    }
+
+    private static final class StatvfsCall {
+        static final MethodHandle H = capturingErrno(libc_h.statvfs$address(), libc_h.statvfs$descriptor());
+    }
+
+    private static final class FstatvfsCall {
+        static final MethodHandle H = capturingErrno(libc_h.fstatvfs$address(), libc_h.fstatvfs$descriptor());
+    }
+
+    private static final class FlockCall {
+        static final MethodHandle H = capturingErrno(libc_h.flock$address(), libc_h.flock$descriptor());
+    }
+
+    private static final class PreadCall {
+        static final MethodHandle H = capturingErrno(libc_h.pread$address(), libc_h.pread$descriptor());
+    }
+
+    private static final class PwriteCall {
+        static final MethodHandle H = capturingErrno(libc_h.pwrite$address(), libc_h.pwrite$descriptor());
+    }
+
+    private static final class ReadCall {
+        static final MethodHandle H =
+                MethodHandles.dropArguments(
+                        capturingErrno(libc_h.read$address(), libc_h.read$descriptor()), 4, long.class);
+    }
+
+    private static final class WriteCall {
+        static final MethodHandle H =
+                MethodHandles.dropArguments(
+                        capturingErrno(libc_h.write$address(), libc_h.write$descriptor()), 4, long.class);
+    }
+
+    private static final class UnlinkatCall {
+        static final MethodHandle H = capturingErrno(libc_h.unlinkat$address(), libc_h.unlinkat$descriptor());
+    }
+
+    private static final class Renameat2Call {
+        static final MethodHandle H = capturingErrno(libc_h.renameat2$address(), libc_h.renameat2$descriptor());
+    }
+
+    private static final class FchmodCall {
+        static final MethodHandle H = capturingErrno(libc_h.fchmod$address(), libc_h.fchmod$descriptor());
+    }
+
+    private static final class FchownCall {
+        static final MethodHandle H = capturingErrno(libc_h.fchown$address(), libc_h.fchown$descriptor());
+    }
+
+    private static final class MkdiratCall {
+        static final MethodHandle H = capturingErrno(libc_h.mkdirat$address(), libc_h.mkdirat$descriptor());
     }
 
     /** The C library. */
@@ -199,7 +257,7 @@ public final class Libc {
             MemorySegment cPath = cString(arena, path.toString());
             int fd;
             do {
-                fd = (int) open.invokeExact(err, cPath, flags | O_CLOEXEC, mode);
+                fd = (int) OpenCall.H.invokeExact(err, cPath, flags | O_CLOEXEC, mode);
             } while (fd < 0 && errno(err) == EINTR);
             if (fd < 0) {
                 throw failure("open", errno(err));
@@ -219,7 +277,7 @@ public final class Libc {
             MemorySegment cName = cString(arena, name);
             int fd;
             do {
-                fd = (int) openat.invokeExact(err, dirFd, cName, flags | O_CLOEXEC, mode);
+                fd = (int) OpenatCall.H.invokeExact(err, dirFd, cName, flags | O_CLOEXEC, mode);
             } while (fd < 0 && errno(err) == EINTR);
             if (fd < 0) {
                 throw failure("openat", errno(err));
@@ -234,7 +292,7 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment err = captureSegment(arena);
             // Never retried: on Linux the descriptor is gone even when close reports EINTR.
-            if ((int) close.invokeExact(err, fd) < 0 && errno(err) != EINTR) {
+            if ((int) CloseCall.H.invokeExact(err, fd) < 0 && errno(err) != EINTR) {
                 throw failure("close", errno(err));
             }
         } catch (Throwable t) {
@@ -273,7 +331,7 @@ public final class Libc {
         try {
             int rc;
             do {
-                rc = (int) statxHandle.invokeExact(err, dirFd, cPath, flags, STATX_MASK, buf);
+                rc = (int) StatxCall.H.invokeExact(err, dirFd, cPath, flags, STATX_MASK, buf);
             } while (rc < 0 && errno(err) == EINTR);
             if (rc < 0) {
                 throw failure("statx", errno(err));
@@ -313,7 +371,7 @@ public final class Libc {
             MemorySegment buf = arena.allocate(statvfs.layout());
             int rc;
             do {
-                rc = (int) statvfsHandle.invokeExact(err, cString(arena, path.toString()), buf);
+                rc = (int) StatvfsCall.H.invokeExact(err, cString(arena, path.toString()), buf);
             } while (rc < 0 && errno(err) == EINTR);
             if (rc < 0) {
                 throw failure("statvfs", errno(err));
@@ -331,7 +389,7 @@ public final class Libc {
             MemorySegment buf = arena.allocate(statvfs.layout());
             int rc;
             do {
-                rc = (int) fstatvfs.invokeExact(err, fd.value(), buf);
+                rc = (int) FstatvfsCall.H.invokeExact(err, fd.value(), buf);
             } while (rc < 0 && errno(err) == EINTR);
             if (rc < 0) {
                 throw failure("fstatvfs", errno(err));
@@ -359,13 +417,13 @@ public final class Libc {
     }
 
     public void fchmod(Fd fd, int mode) {
-        checkedInt("fchmod", fchmod, fd, mode);
+        checkedInt("fchmod", FchmodCall.H, fd, mode);
     }
 
     public void fchown(Fd fd, int uid, int gid) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment err = captureSegment(arena);
-            if ((int) fchown.invokeExact(err, fd.value(), uid, gid) < 0) {
+            if ((int) FchownCall.H.invokeExact(err, fd.value(), uid, gid) < 0) {
                 throw failure("fchown", errno(err));
             }
         } catch (Throwable t) {
@@ -397,7 +455,7 @@ public final class Libc {
         Objects.requireNonNull(name, "name");
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment err = captureSegment(arena);
-            if ((int) mkdirat.invokeExact(err, dir.value(), cString(arena, name), mode) < 0) {
+            if ((int) MkdiratCall.H.invokeExact(err, dir.value(), cString(arena, name), mode) < 0) {
                 throw failure("mkdirat", errno(err));
             }
         } catch (Throwable t) {
@@ -410,7 +468,7 @@ public final class Libc {
         Objects.requireNonNull(name, "name");
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment err = captureSegment(arena);
-            if ((int) unlinkat.invokeExact(err, dir.value(), cString(arena, name), flags) < 0) {
+            if ((int) UnlinkatCall.H.invokeExact(err, dir.value(), cString(arena, name), flags) < 0) {
                 throw failure("unlinkat", errno(err));
             }
         } catch (Throwable t) {
@@ -424,7 +482,7 @@ public final class Libc {
         Objects.requireNonNull(to, "to");
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment err = captureSegment(arena);
-            int rc = (int) renameat2.invokeExact(err, fromDir.value(), cString(arena, from), toDir.value(),
+            int rc = (int) Renameat2Call.H.invokeExact(err, fromDir.value(), cString(arena, from), toDir.value(),
                     cString(arena, to), flags);
             if (rc < 0) {
                 throw failure("renameat2", errno(err));
@@ -441,7 +499,7 @@ public final class Libc {
             MemorySegment err = captureSegment(arena);
             int rc;
             do {
-                rc = (int) ftruncate.invokeExact(err, fd.value(), length);
+                rc = (int) FtruncateCall.H.invokeExact(err, fd.value(), length);
             } while (rc < 0 && errno(err) == EINTR);
             if (rc < 0) {
                 throw failure("ftruncate", errno(err));
@@ -457,7 +515,7 @@ public final class Libc {
             MemorySegment err = captureSegment(arena);
             int rc;
             do {
-                rc = (int) fallocate.invokeExact(err, fd.value(), mode, offset, length);
+                rc = (int) FallocateCall.H.invokeExact(err, fd.value(), mode, offset, length);
             } while (rc < 0 && errno(err) == EINTR);
             if (rc < 0) {
                 throw failure("fallocate", errno(err));
@@ -483,7 +541,7 @@ public final class Libc {
     private OptionalLong seek(Fd fd, long from, int whence) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment err = captureSegment(arena);
-            long pos = (long) lseek.invokeExact(err, fd.value(), from, whence);
+            long pos = (long) LseekCall.H.invokeExact(err, fd.value(), from, whence);
             if (pos < 0) {
                 int e = errno(err);
                 if (e == ENXIO) {
@@ -508,7 +566,7 @@ public final class Libc {
             MemorySegment outOff = arena.allocateFrom(ValueLayout.JAVA_LONG, outOffset);
             long n;
             do {
-                n = (long) copyFileRange.invokeExact(err, in.value(), inOff, out.value(), outOff, length, 0);
+                n = (long) CopyFileRangeCall.H.invokeExact(err, in.value(), inOff, out.value(), outOff, length, 0);
             } while (n < 0 && errno(err) == EINTR);
             if (n < 0) {
                 throw failure("copy_file_range", errno(err));
@@ -624,7 +682,7 @@ public final class Libc {
         try {
             int rc;
             do {
-                rc = (int) ioctlPointer.invokeExact(err, fd.value(), request, argument);
+                rc = (int) IoctlPointerCall.H.invokeExact(err, fd.value(), request, argument);
             } while (rc < 0 && errno(err) == EINTR);
             if (rc < 0) {
                 throw failure(function, errno(err));
@@ -641,7 +699,7 @@ public final class Libc {
             MemorySegment err = captureSegment(arena);
             int rc;
             do {
-                rc = (int) ioctlValue.invokeExact(err, fd.value(), request, value);
+                rc = (int) IoctlValueCall.H.invokeExact(err, fd.value(), request, value);
             } while (rc < 0 && errno(err) == EINTR);
             if (rc < 0) {
                 throw failure(function, errno(err));
@@ -655,11 +713,11 @@ public final class Libc {
     // ---- durability and locking ---------------------------------------------------------
 
     public void fsync(Fd fd) {
-        checkedInt("fsync", fsync, fd, 0);
+        checkedInt("fsync", FsyncCall.H, fd, 0);
     }
 
     public void fdatasync(Fd fd) {
-        checkedInt("fdatasync", fdatasync, fd, 0);
+        checkedInt("fdatasync", FdatasyncCall.H, fd, 0);
     }
 
     /**
@@ -667,7 +725,7 @@ public final class Libc {
      * or-ed with {@link #LOCK_NB}; a held lock with {@code LOCK_NB} fails with {@code EAGAIN}.
      */
     public void flock(Fd fd, int operation) {
-        checkedInt("flock", flock, fd, operation);
+        checkedInt("flock", FlockCall.H, fd, operation);
     }
 
     /** As {@link #flock} with {@code LOCK_NB}: false when another holder has the lock. */
@@ -704,22 +762,22 @@ public final class Libc {
 
     /** {@code pread(2)} into a native segment; returns the bytes read, 0 at end of file. */
     public long pread(Fd fd, MemorySegment buffer, long offset) {
-        return transfer("pread", pread, fd, buffer, offset);
+        return transfer("pread", PreadCall.H, fd, buffer, offset);
     }
 
     /** {@code pwrite(2)} from a native segment; returns the bytes written. */
     public long pwrite(Fd fd, MemorySegment buffer, long offset) {
-        return transfer("pwrite", pwrite, fd, buffer, offset);
+        return transfer("pwrite", PwriteCall.H, fd, buffer, offset);
     }
 
     /** {@code read(2)} at the descriptor's position. */
     public long read(Fd fd, MemorySegment buffer) {
-        return transfer("read", read, fd, buffer, 0);
+        return transfer("read", ReadCall.H, fd, buffer, 0);
     }
 
     /** {@code write(2)} at the descriptor's position. */
     public long write(Fd fd, MemorySegment buffer) {
-        return transfer("write", write, fd, buffer, 0);
+        return transfer("write", WriteCall.H, fd, buffer, 0);
     }
 
     /**

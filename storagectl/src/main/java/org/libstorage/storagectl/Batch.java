@@ -72,7 +72,7 @@ final class Batch implements Callable<Integer> {
         private final boolean keepGoing;
         private final boolean verbose;
         private final boolean prompt;
-        private final Map<Verbs.Entry, CommandLine> models = new HashMap<>();
+        private final Map<String, CommandLine> models = new HashMap<>();
 
         /**
          * @param keepGoing run the rest after a failure
@@ -175,7 +175,7 @@ final class Batch implements Callable<Integer> {
             // command line is built once and reused: picocli resets every option and parameter
             // to its initial value before each parse. They share the batch's storage (and so
             // its open lock files and caches).
-            Optional<Verbs.Entry> verb = Verbs.only(args);
+            Optional<String> verb = Verbs.only(args);
             if (verb.isEmpty()) {
                 return commandLine(args).execute(args);
             }

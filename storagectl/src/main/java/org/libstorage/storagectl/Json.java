@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 import java.util.Optional;
 import org.libstorage.BackendStatus;
 import org.libstorage.HostDevice;
@@ -34,6 +36,18 @@ final class Json {
         return mapper.createArrayNode();
     }
 
+    /** Prints {@code items} as an array of the objects {@code node} makes. */
+    <T> void printArray(PrintWriter out, List<T> items, Function<T, ObjectNode> node) {
+        ArrayNode array = array();
+        items.forEach(item -> array.add(node.apply(item)));
+        print(out, array);
+    }
+
+    /** Prints {@code item} as the object {@code node} makes. */
+    <T> void printObject(PrintWriter out, T item, Function<T, ObjectNode> node) {
+        print(out, node.apply(item));
+    }
+
     void print(PrintWriter out, JsonNode node) {
         try {
             out.println(mapper.writeValueAsString(node));
@@ -49,7 +63,7 @@ final class Json {
                 .put("name", pool.name())
                 .put("uuid", pool.uuid().toString())
                 .put("type", pool.type().xmlName())
-                .put("state", state(info))
+                .put("state", Verb.state(info))
                 .put("active", pool.isActive())
                 .put("autostart", pool.isAutostart())
                 .put("persistent", true);
@@ -148,8 +162,4 @@ final class Json {
         value.ifPresent(v -> node.put(field, v));
     }
 
-    /** A pool state as virsh prints it in details: running, inactive, building, degraded, inaccessible. */
-    static String state(PoolInfo info) {
-        return info.state().name().toLowerCase(Locale.ROOT);
-    }
-}
+    /** A pool state as virsh prints it in details: running, inactive, building, degraded, inaccessible. */}

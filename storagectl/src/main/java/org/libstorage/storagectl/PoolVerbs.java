@@ -1,6 +1,5 @@
 package org.libstorage.storagectl;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,9 +48,7 @@ final class PoolVerbs {
                     .toList();
             if (root.json()) {
                 Json json = new Json();
-                ArrayNode array = json.array();
-                pools.forEach(p -> array.add(json.pool(p)));
-                json.print(out(), array);
+                json.printArray(out(), pools, json::pool);
                 return;
             }
             Table table = details
@@ -62,7 +59,7 @@ final class PoolVerbs {
                 if (details) {
                     PoolInfo info = pool.info();
                     boolean active = pool.isActive();
-                    table.row(pool.name(), Json.state(info), autostart, "yes",
+                    table.row(pool.name(), state(info), autostart, "yes",
                             active ? Sizes.human(info.capacity()) : "-",
                             active ? Sizes.human(info.allocation()) : "-",
                             active ? Sizes.human(info.available()) : "-");
@@ -317,14 +314,14 @@ final class PoolVerbs {
             Pool p = root.pool(pool);
             if (root.json()) {
                 Json json = new Json();
-                json.print(out(), json.pool(p));
+                json.printObject(out(), p, json::pool);
                 return;
             }
             PoolInfo info = p.info();
             field("Name", p.name());
             field("UUID", p.uuid().toString());
             field("Type", p.type().xmlName());
-            field("State", Json.state(info));
+            field("State", state(info));
             field("Persistent", "yes");
             field("Autostart", yesNo(p.isAutostart()));
             p.definition().targetPath().ifPresent(t -> field("Target", t.toString()));

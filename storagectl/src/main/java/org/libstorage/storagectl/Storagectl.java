@@ -8,6 +8,7 @@ import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -95,11 +96,9 @@ final class Storagectl implements Runnable {
      */
     static CommandLine commandLine(Storagectl root, PrintWriter out, PrintWriter err, String[] args) {
         CommandLine cl = new CommandLine(root);
-        Optional<Verbs.Entry> only = Verbs.only(args);
-        for (Verbs.Entry verb : Verbs.ALL) {
-            if (only.isEmpty() || only.get() == verb) {
-                cl.addSubcommand(verb.factory().get());
-            }
+        Optional<String> only = Verbs.only(args);
+        for (String verb : only.map(List::of).orElse(Verbs.NAMES)) {
+            cl.addSubcommand(Verbs.make(verb));
         }
         cl.setOut(out);
         cl.setErr(err);
