@@ -135,8 +135,7 @@ public final class Libc {
 
     private static final class OpenatCall {
         static final MethodHandle H =
-                capturingErrnoVariadic(libc_h.openat.address(),
-                        libc_h.openat.makeInvoker(libc_h.C_INT).descriptor(), 3);
+                capturingErrnoVariadic(libc_h.openat.address(), libc_h.openat.makeInvoker(libc_h.C_INT).descriptor(), 3);
     }
 
     private static final class CloseCall {
@@ -167,8 +166,7 @@ public final class Libc {
     // ioctl(int, unsigned long, ...): one handle for pointer arguments, one for integers.
     private static final class IoctlPointerCall {
         static final MethodHandle H =
-                capturingErrnoVariadic(libc_h.ioctl.address(),
-                        libc_h.ioctl.makeInvoker(libc_h.C_POINTER).descriptor(), 2);
+                capturingErrnoVariadic(libc_h.ioctl.address(), libc_h.ioctl.makeInvoker(libc_h.C_POINTER).descriptor(), 2);
     }
 
     private static final class IoctlValueCall {
@@ -180,14 +178,12 @@ public final class Libc {
     // invokes each family with exact types.
     private static final class FsyncCall {
         static final MethodHandle H =
-                MethodHandles.dropArguments(
-                        capturingErrno(libc_h.fsync$address(), libc_h.fsync$descriptor()), 2, int.class);
+                MethodHandles.dropArguments(capturingErrno(libc_h.fsync$address(), libc_h.fsync$descriptor()), 2, int.class);
     }
 
     private static final class FdatasyncCall {
         static final MethodHandle H =
-                MethodHandles.dropArguments(
-                        capturingErrno(libc_h.fdatasync$address(), libc_h.fdatasync$descriptor()), 2, int.class);
+                MethodHandles.dropArguments(capturingErrno(libc_h.fdatasync$address(), libc_h.fdatasync$descriptor()), 2, int.class);
     }
 
     private static final class StatvfsCall {
@@ -212,14 +208,12 @@ public final class Libc {
 
     private static final class ReadCall {
         static final MethodHandle H =
-                MethodHandles.dropArguments(
-                        capturingErrno(libc_h.read$address(), libc_h.read$descriptor()), 4, long.class);
+                MethodHandles.dropArguments(capturingErrno(libc_h.read$address(), libc_h.read$descriptor()), 4, long.class);
     }
 
     private static final class WriteCall {
         static final MethodHandle H =
-                MethodHandles.dropArguments(
-                        capturingErrno(libc_h.write$address(), libc_h.write$descriptor()), 4, long.class);
+                MethodHandles.dropArguments(capturingErrno(libc_h.write$address(), libc_h.write$descriptor()), 4, long.class);
     }
 
     private static final class UnlinkatCall {
@@ -253,18 +247,9 @@ public final class Libc {
     public Fd open(Path path, int flags, int mode) {
         Objects.requireNonNull(path, "path");
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
             MemorySegment cPath = cString(arena, path.toString());
-            int fd;
-            do {
-                fd = (int) OpenCall.H.invokeExact(err, cPath, flags | O_CLOEXEC, mode);
-            } while (fd < 0 && errno(err) == EINTR);
-            if (fd < 0) {
-                throw failure("open", errno(err));
-            }
-            return new Fd(this, fd);
-        } catch (Throwable t) {
-            throw unchecked(t);
+            int all = flags | O_CLOEXEC;
+            return new Fd(this, (int) call(arena, "open", err -> (int) OpenCall.H.invokeExact(err, cPath, all, mode)));
         }
     }
 
@@ -273,18 +258,9 @@ public final class Libc {
         Objects.requireNonNull(name, "name");
         int dirFd = dir.value();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
             MemorySegment cName = cString(arena, name);
-            int fd;
-            do {
-                fd = (int) OpenatCall.H.invokeExact(err, dirFd, cName, flags | O_CLOEXEC, mode);
-            } while (fd < 0 && errno(err) == EINTR);
-            if (fd < 0) {
-                throw failure("openat", errno(err));
-            }
-            return new Fd(this, fd);
-        } catch (Throwable t) {
-            throw unchecked(t);
+            int all = flags | O_CLOEXEC;
+            return new Fd(this, (int) call(arena, "openat", err -> (int) OpenatCall.H.invokeExact(err, dirFd, cName, all, mode)));
         }
     }
 
@@ -326,19 +302,8 @@ public final class Libc {
     }
 
     private Stat statx(Arena arena, int dirFd, MemorySegment cPath, int flags) {
-        MemorySegment err = captureSegment(arena);
         MemorySegment buf = arena.allocate(statx.layout());
-        try {
-            int rc;
-            do {
-                rc = (int) StatxCall.H.invokeExact(err, dirFd, cPath, flags, STATX_MASK, buf);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure("statx", errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        call(arena, "statx", err -> (int) StatxCall.H.invokeExact(err, dirFd, cPath, flags, STATX_MASK, buf));
         int mask = statx.stx_mask(buf);
         Optional<Instant> btime = (mask & libc_h.STATX_BTIME()) != 0
                 ? Optional.of(instant(statx.stx_btime(buf)))
@@ -367,36 +332,20 @@ public final class Libc {
     public Statvfs statvfs(Path path) {
         Objects.requireNonNull(path, "path");
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
             MemorySegment buf = arena.allocate(statvfs.layout());
-            int rc;
-            do {
-                rc = (int) StatvfsCall.H.invokeExact(err, cString(arena, path.toString()), buf);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure("statvfs", errno(err));
-            }
+            MemorySegment cPath = cString(arena, path.toString());
+            call(arena, "statvfs", err -> (int) StatvfsCall.H.invokeExact(err, cPath, buf));
             return statvfsOf(buf);
-        } catch (Throwable t) {
-            throw unchecked(t);
         }
     }
 
     /** {@code fstatvfs(3)} of the filesystem holding an open file. */
     public Statvfs statvfs(Fd fd) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
             MemorySegment buf = arena.allocate(statvfs.layout());
-            int rc;
-            do {
-                rc = (int) FstatvfsCall.H.invokeExact(err, fd.value(), buf);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure("fstatvfs", errno(err));
-            }
+            int value = fd.value();
+            call(arena, "fstatvfs", err -> (int) FstatvfsCall.H.invokeExact(err, value, buf));
             return statvfsOf(buf);
-        } catch (Throwable t) {
-            throw unchecked(t);
         }
     }
 
@@ -421,14 +370,8 @@ public final class Libc {
     }
 
     public void fchown(Fd fd, int uid, int gid) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            if ((int) FchownCall.H.invokeExact(err, fd.value(), uid, gid) < 0) {
-                throw failure("fchown", errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        int value = fd.value();
+        call("fchown", err -> (int) FchownCall.H.invokeExact(err, value, uid, gid));
     }
 
     /** Sets the process umask and returns the previous one (process-wide: use with care). */
@@ -454,12 +397,9 @@ public final class Libc {
     public void mkdirAt(Fd dir, String name, int mode) {
         Objects.requireNonNull(name, "name");
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            if ((int) MkdiratCall.H.invokeExact(err, dir.value(), cString(arena, name), mode) < 0) {
-                throw failure("mkdirat", errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
+            int dirFd = dir.value();
+            MemorySegment cName = cString(arena, name);
+            call(arena, "mkdirat", err -> (int) MkdiratCall.H.invokeExact(err, dirFd, cName, mode));
         }
     }
 
@@ -467,12 +407,9 @@ public final class Libc {
     public void unlinkAt(Fd dir, String name, int flags) {
         Objects.requireNonNull(name, "name");
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            if ((int) UnlinkatCall.H.invokeExact(err, dir.value(), cString(arena, name), flags) < 0) {
-                throw failure("unlinkat", errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
+            int dirFd = dir.value();
+            MemorySegment cName = cString(arena, name);
+            call(arena, "unlinkat", err -> (int) UnlinkatCall.H.invokeExact(err, dirFd, cName, flags));
         }
     }
 
@@ -481,48 +418,25 @@ public final class Libc {
         Objects.requireNonNull(from, "from");
         Objects.requireNonNull(to, "to");
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            int rc = (int) Renameat2Call.H.invokeExact(err, fromDir.value(), cString(arena, from), toDir.value(),
-                    cString(arena, to), flags);
-            if (rc < 0) {
-                throw failure("renameat2", errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
+            int fromFd = fromDir.value();
+            int toFd = toDir.value();
+            MemorySegment cFrom = cString(arena, from);
+            MemorySegment cTo = cString(arena, to);
+            call(arena, "renameat2", err -> (int) Renameat2Call.H.invokeExact(err, fromFd, cFrom, toFd, cTo, flags));
         }
     }
 
     // ---- sizes and extents --------------------------------------------------------------
 
     public void ftruncate(Fd fd, long length) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            int rc;
-            do {
-                rc = (int) FtruncateCall.H.invokeExact(err, fd.value(), length);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure("ftruncate", errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        int value = fd.value();
+        call("ftruncate", err -> (int) FtruncateCall.H.invokeExact(err, value, length));
     }
 
     /** {@code fallocate(2)}: {@code mode} 0 allocates; see the {@code FALLOC_FL_*} constants. */
     public void fallocate(Fd fd, int mode, long offset, long length) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            int rc;
-            do {
-                rc = (int) FallocateCall.H.invokeExact(err, fd.value(), mode, offset, length);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure("fallocate", errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        int value = fd.value();
+        call("fallocate", err -> (int) FallocateCall.H.invokeExact(err, value, mode, offset, length));
     }
 
     /** The first offset at or after {@code from} that holds data, or empty when only a hole follows. */
@@ -539,20 +453,10 @@ public final class Libc {
     }
 
     private OptionalLong seek(Fd fd, long from, int whence) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            long pos = (long) LseekCall.H.invokeExact(err, fd.value(), from, whence);
-            if (pos < 0) {
-                int e = errno(err);
-                if (e == ENXIO) {
-                    return OptionalLong.empty();
-                }
-                throw failure("lseek", e);
-            }
-            return OptionalLong.of(pos);
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        int value = fd.value();
+        // ENXIO: no data (or hole) at or after the offset, which is an answer, not a failure.
+        long pos = call("lseek", ENXIO, err -> (long) LseekCall.H.invokeExact(err, value, from, whence));
+        return pos < 0 ? OptionalLong.empty() : OptionalLong.of(pos);
     }
 
     /**
@@ -561,19 +465,12 @@ public final class Libc {
      */
     public long copyFileRange(Fd in, long inOffset, Fd out, long outOffset, long length) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
             MemorySegment inOff = arena.allocateFrom(ValueLayout.JAVA_LONG, inOffset);
             MemorySegment outOff = arena.allocateFrom(ValueLayout.JAVA_LONG, outOffset);
-            long n;
-            do {
-                n = (long) CopyFileRangeCall.H.invokeExact(err, in.value(), inOff, out.value(), outOff, length, 0);
-            } while (n < 0 && errno(err) == EINTR);
-            if (n < 0) {
-                throw failure("copy_file_range", errno(err));
-            }
-            return n;
-        } catch (Throwable t) {
-            throw unchecked(t);
+            int inFd = in.value();
+            int outFd = out.value();
+            return call(arena, "copy_file_range",
+                    err -> (long) CopyFileRangeCall.H.invokeExact(err, inFd, inOff, outFd, outOff, length, 0));
         }
     }
 
@@ -678,36 +575,14 @@ public final class Libc {
 
     /** {@code ioctl(fd, request, pointer)}, retried on EINTR; returns the call's result. */
     int ioctlWithPointer(Arena arena, String function, Fd fd, long request, MemorySegment argument) {
-        MemorySegment err = captureSegment(arena);
-        try {
-            int rc;
-            do {
-                rc = (int) IoctlPointerCall.H.invokeExact(err, fd.value(), request, argument);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure(function, errno(err));
-            }
-            return rc;
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        int value = fd.value();
+        return (int) call(arena, function, err -> (int) IoctlPointerCall.H.invokeExact(err, value, request, argument));
     }
 
     /** {@code ioctl(fd, request, value)} for requests that take an integer; returns the result. */
     int ioctlWithValue(String function, Fd fd, long request, long value) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            int rc;
-            do {
-                rc = (int) IoctlValueCall.H.invokeExact(err, fd.value(), request, value);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure(function, errno(err));
-            }
-            return rc;
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        int descriptor = fd.value();
+        return (int) call(function, err -> (int) IoctlValueCall.H.invokeExact(err, descriptor, request, value));
     }
 
     // ---- durability and locking ---------------------------------------------------------
@@ -743,19 +618,8 @@ public final class Libc {
 
     /** fsync, fdatasync, fchmod and flock: {@code int f(int fd, int)} calls, retried on EINTR. */
     private void checkedInt(String function, MethodHandle handle, Fd fd, int argument) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            int value = fd.value();
-            int rc;
-            do {
-                rc = (int) handle.invokeExact(err, value, argument);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure(function, errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        int value = fd.value();
+        call(function, err -> (int) handle.invokeExact(err, value, argument));
     }
 
     // ---- data ---------------------------------------------------------------------------
@@ -818,21 +682,64 @@ public final class Libc {
         if (!buffer.isNative()) {
             throw new IllegalArgumentException(function + " needs a native memory segment");
         }
+        int value = fd.value();
+        long size = buffer.byteSize();
+        return call(function, err -> (long) handle.invokeExact(err, value, buffer, size, offset));
+    }
+
+    // ---- the one calling pattern ---------------------------------------------------------
+
+    /**
+     * One errno-capturing downcall: {@code err} is the capture segment to pass as the handle's
+     * first argument; returns the C function's result widened to long (a cast to the handle's
+     * exact return type inside the lambda keeps {@code invokeExact} exact).
+     */
+    @FunctionalInterface
+    interface Call {
+        long invoke(MemorySegment err) throws Throwable;
+    }
+
+    /**
+     * The pattern of (nearly) every libc call: a capture segment in {@code arena}, the call
+     * repeated while it fails with {@code EINTR}, and a negative result thrown as
+     * {@link #failure} naming {@code function} and the errno. Returns the (non-negative) result.
+     */
+    long call(Arena arena, String function, Call call) {
+        return call(arena, function, 0, call);
+    }
+
+    /** {@link #call(Arena, String, Call)} in an arena of its own, for calls that allocate nothing else. */
+    long call(String function, Call call) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            int value = fd.value();
-            long size = buffer.byteSize();
-            long n;
+            return call(arena, function, 0, call);
+        }
+    }
+
+    /** As {@link #call(String, Call)}, but {@code answer} (an errno that is a result, not a failure) returns -1. */
+    long call(String function, int answer, Call call) {
+        try (Arena arena = Arena.ofConfined()) {
+            return call(arena, function, answer, call);
+        }
+    }
+
+    private long call(Arena arena, String function, int answer, Call call) {
+        MemorySegment err = captureSegment(arena);
+        long rc;
+        try {
             do {
-                n = (long) handle.invokeExact(err, value, buffer, size, offset);
-            } while (n < 0 && errno(err) == EINTR);
-            if (n < 0) {
-                throw failure(function, errno(err));
-            }
-            return n;
+                rc = call.invoke(err);
+            } while (rc < 0 && errno(err) == EINTR);
         } catch (Throwable t) {
             throw unchecked(t);
         }
+        if (rc < 0) {
+            int errno = errno(err);
+            if (answer != 0 && errno == answer) {
+                return -1;
+            }
+            throw failure(function, errno);
+        }
+        return rc;
     }
 
     // ---- errors -------------------------------------------------------------------------

@@ -10,12 +10,13 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Function;
 import java.util.Optional;
+import java.util.function.Function;
 import org.libstorage.BackendStatus;
 import org.libstorage.HostDevice;
 import org.libstorage.Pool;
 import org.libstorage.PoolInfo;
+import org.libstorage.PoolStatus;
 import org.libstorage.PoolSource;
 import org.libstorage.Volume;
 import org.libstorage.VolumeDefinition;
@@ -48,6 +49,15 @@ final class Json {
         print(out, node.apply(item));
     }
 
+    /** Prints pools, each with the status it was listed with (the same index in both lists). */
+    void printPools(PrintWriter out, List<Pool> pools, List<PoolStatus> statuses) {
+        ArrayNode array = array();
+        for (int i = 0; i < pools.size(); i++) {
+            array.add(pool(pools.get(i), statuses.get(i)));
+        }
+        print(out, array);
+    }
+
     void print(PrintWriter out, JsonNode node) {
         try {
             out.println(mapper.writeValueAsString(node));
@@ -58,17 +68,21 @@ final class Json {
     }
 
     ObjectNode pool(Pool pool) {
-        PoolInfo info = pool.info();
+        return pool(pool, pool.status());
+    }
+
+    ObjectNode pool(Pool pool, PoolStatus status) {
+        PoolInfo info = status.info();
         ObjectNode node = object()
                 .put("name", pool.name())
                 .put("uuid", pool.uuid().toString())
-                .put("type", pool.type().xmlName())
+                .put("type", status.definition().type().xmlName())
                 .put("state", Verb.state(info))
-                .put("active", pool.isActive())
-                .put("autostart", pool.isAutostart())
+                .put("active", status.active())
+                .put("autostart", status.autostart())
                 .put("persistent", true);
-        pool.definition().targetPath().ifPresent(p -> node.put("target", p.toString()));
-        if (pool.isActive()) {
+        status.definition().targetPath().ifPresent(p -> node.put("target", p.toString()));
+        if (status.active()) {
             node.put("capacity", info.capacity()).put("allocation", info.allocation()).put("available", info.available());
             if (!info.notes().isEmpty()) {
                 info.notes().forEach(node.putArray("notes")::add);
