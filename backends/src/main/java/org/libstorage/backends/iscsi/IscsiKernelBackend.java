@@ -33,6 +33,7 @@ import org.libstorage.spi.PoolDriver;
  * validate and round-trip as XML, and the core answers {@code BACKEND_UNAVAILABLE}. The
  * user-space {@code iscsi-direct} type needs neither.
  */
+@PoolBackend.Serves(PoolType.ISCSI)
 public final class IscsiKernelBackend implements PoolBackend {
     /** How long one iscsiadm call may take: a login retries for up to about two minutes by default. */
     static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(3);
