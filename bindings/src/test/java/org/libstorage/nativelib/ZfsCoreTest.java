@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.libstorage.testing.Requirements;
 
 /**
  * libzfs_core as far as a host without the zfs kernel module can check it: loading, the
@@ -21,7 +22,7 @@ class ZfsCoreTest {
 
     @Test
     void loadsBothLibrariesByTheirSonames() {
-        Integration.require(zfs.isAvailable(), ZfsCore.SONAME + " (Debian " + ZfsCore.DEBIAN_PACKAGE + "): "
+        Requirements.require(zfs.isAvailable(), ZfsCore.SONAME + " (Debian " + ZfsCore.DEBIAN_PACKAGE + "): "
                 + zfs.unavailableReason());
         assertEquals(Optional.empty(), zfs.unavailableReason());
     }
@@ -43,7 +44,7 @@ class ZfsCoreTest {
 
     @Test
     void withoutTheKernelModuleEveryCallFailsInLibzfsCoreInitNamingDevZfs() {
-        Integration.require(zfs.isAvailable(), ZfsCore.SONAME);
+        Requirements.require(zfs.isAvailable(), ZfsCore.SONAME);
         if (ZfsCore.kernelModuleLoaded()) {
             return; // a kernel with ZFS: the lab's tests cover the calls
         }
@@ -58,7 +59,7 @@ class ZfsCoreTest {
 
     @Test
     void errorNamesCoverErrnoAndZfsOwnCodes() {
-        Integration.require(zfs.isAvailable(), ZfsCore.SONAME);
+        Requirements.require(zfs.isAvailable(), ZfsCore.SONAME);
         assertEquals("EEXIST", zfs.errorName(Libc.EEXIST));
         assertEquals("ZFS_ERR_CHECKPOINT_EXISTS", zfs.errorName(1024));
         assertEquals("ZFS_ERR_IOC_CMD_UNAVAIL", zfs.errorName(1029));
@@ -66,7 +67,7 @@ class ZfsCoreTest {
 
     @Test
     void aDeviceThatIsNoZvolHasNoDatasetName() {
-        Integration.require(zfs.isAvailable(), ZfsCore.SONAME);
+        Requirements.require(zfs.isAvailable(), ZfsCore.SONAME);
         assertEquals(Optional.empty(), ZfsCore.zvolName(Path.of("/dev/null")));
     }
 }
