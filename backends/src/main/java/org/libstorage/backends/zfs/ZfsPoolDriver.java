@@ -338,25 +338,49 @@ final class ZfsPoolDriver implements PoolDriver {
         String operation = "vol-delete";
         String object = volumeObject(volume.name());
         String name = datasetOf(volume);
-        try {
-            core().destroy(name);
-        } catch (NativeCallException e) {
-            if (e.errno() == Libc.EBUSY || e.errno() == Libc.EEXIST) {
-                throw busy(name, volume.name(), object, operation, e);
+        long deadline = System.nanoTime() + BRIEF_HOLD.toNanos();
+        while (true) {
+            try {
+                core().destroy(name);
+                return;
+            } catch (NativeCallException e) {
+                if (e.errno() != Libc.EBUSY && e.errno() != Libc.EEXIST) {
+                    throw ZfsErrors.map(e, Subject.VOLUME, object, operation, "zvol " + name);
+                }
+                Map<String, List<String>> dependents = dependents(name, e);
+                // udev re-reads a zvol after a writer closes it (its inotify watch), holding it open
+                // for a moment: a hold that is not snapshots or clones is waited out, briefly.
+                if (!dependents.isEmpty() || System.nanoTime() - deadline > 0) {
+                    throw busy(name, volume.name(), object, operation, e, dependents);
+                }
             }
-            throw ZfsErrors.map(e, Subject.VOLUME, object, operation, "zvol " + name);
+            pause();
+        }
+    }
+
+    /** How long a hold on a zvol that names no holder is waited out before it is reported. */
+    private static final Duration BRIEF_HOLD = Duration.ofSeconds(5);
+
+    private static void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException(ErrorCode.CANCELLED, null, null, "Interrupted while waiting for a zvol.");
+        }
+    }
+
+    private Map<String, List<String>> dependents(String name, NativeCallException cause) {
+        try {
+            return zfs.dependents(name);
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+            return Map.of();
         }
     }
 
     private StorageException busy(String name, String volumeName, String object, String operation,
-                                  NativeCallException cause) {
-        Map<String, List<String>> dependents;
-        try {
-            dependents = zfs.dependents(name);
-        } catch (RuntimeException e) {
-            dependents = Map.of();
-            cause.addSuppressed(e);
-        }
+                                  NativeCallException cause, Map<String, List<String>> dependents) {
         if (!dependents.isEmpty()) {
             List<String> clones = new ArrayList<>();
             dependents.forEach((snapshot, of) -> of.forEach(c -> clones.add(c + " (from " + snapshot + ")")));
