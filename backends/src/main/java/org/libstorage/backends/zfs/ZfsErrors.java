@@ -17,8 +17,8 @@ final class ZfsErrors {
     /** What a missing name refers to, so ENOENT becomes the right NO_SUCH_* code. */
     enum Subject { POOL, VOLUME }
 
-    static final String PACKAGES = "install the Debian packages " + ZfsCore.DEBIAN_PACKAGE + " and "
-            + ZfsCore.NVPAIR_DEBIAN_PACKAGE + " (section contrib)";
+    static final String PACKAGES = "ZFS's libraries come in Debian's contrib section: " + ZfsCore.DEBIAN_PACKAGE
+            + " and " + ZfsCore.NVPAIR_DEBIAN_PACKAGE;
 
     private ZfsErrors() {
     }
