@@ -172,7 +172,25 @@ final class ZfsPoolDriver implements PoolDriver {
             return;
         }
         if (exists(pool, "pool-stop")) {
-            zpool(List.of("export", pool), poolObject(), "pool-stop", "export ZFS pool '" + pool + "'");
+            // udev reads a zvol for a moment after it is made or written, and zpool export then
+            // says "pool is busy": that is waited out briefly, a real user of the pool is not.
+            long deadline = System.nanoTime() + BRIEF_HOLD.toNanos();
+            while (true) {
+                CommandResult export;
+                try {
+                    export = zfs.commands().zpool(List.of("export", pool));
+                } catch (CommandException e) {
+                    throw ZfsErrors.map(e, poolObject(), "pool-stop", "export ZFS pool '" + pool + "'");
+                }
+                if (export.succeeded()) {
+                    break;
+                }
+                if (!export.stderr().contains("is busy") || System.nanoTime() - deadline > 0) {
+                    throw ZfsErrors.map(export.exitStatusException(), poolObject(), "pool-stop",
+                            "export ZFS pool '" + pool + "'");
+                }
+                pause();
+            }
         }
         try {
             Files.deleteIfExists(importedMarker);

@@ -133,7 +133,7 @@ class ZfsFaultTest {
     void aFullZvolReservesWhatZfsCreateReserves() throws Exception {
         try (ZfsLab lab = new ZfsLab(dir);
              Storage storage = Storage.open(StorageConfig.ofDirectory(dir.resolve("storage")))) {
-            String name = lab.pool(256 * MIB);
+            String name = lab.pool(512 * MIB);
             Pool pool = pool(storage, name);
             for (long size : List.of(16 * MIB, 100 * MIB)) {
                 String ours = "ours" + size;

@@ -45,6 +45,21 @@ final class ZfsLab implements AutoCloseable {
         return name;
     }
 
+    /** zpool export, retried while udev still reads a zvol the test just made ("pool is busy"). */
+    static void export(String pool) throws IOException, InterruptedException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                run("zpool", "export", pool);
+                return;
+            } catch (IOException e) {
+                if (attempt >= 100 || !e.getMessage().contains("busy")) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
     static String run(String... argv) throws IOException, InterruptedException {
         return LoopFixture.run(argv);
     }

@@ -160,7 +160,7 @@ class ZfsStorageTest {
             LoopDevice device = lab.device("vdev.img", 128 * MIB);
             ZfsLab.run("zpool", "create", "-m", "none", name, device.path().toString());
             ZfsLab.run("zfs", "create", "-V", "8M", name + "/disk");
-            ZfsLab.run("zpool", "export", name);
+            ZfsLab.export(name);
 
             assertTrue(storage.findPoolSources(PoolType.ZFS, Optional.empty()).stream()
                     .anyMatch(s -> s.name().equals(Optional.of(name))), "find-pool-sources offers the exported pool");
