@@ -24,7 +24,9 @@ import org.libstorage.StorageException;
 import org.libstorage.VolumeDefinition;
 import org.libstorage.VolumeType;
 import org.libstorage.WipeAlgorithm;
-import org.libstorage.backends.hostdevices.DeviceGuard;
+import org.libstorage.backends.blockio.BlockVolumes;
+import org.libstorage.backends.blockio.DeviceGuard;
+import org.libstorage.backends.blockio.IoContext;
 import org.libstorage.backends.zfs.ZfsErrors.Subject;
 import org.libstorage.fallback.CommandException;
 import org.libstorage.fallback.CommandResult;
@@ -539,16 +541,11 @@ final class ZfsPoolDriver implements PoolDriver {
         String name = datasetOf(created);
         try {
             Path device = devices.await(name, DEVICE_TIMEOUT, object, operation);
-            try (ReadableByteChannel in = source.open()) {
-                new ZvolData(object, operation).fill(device, created.capacity(), in, progress);
-            }
-        } catch (RuntimeException | IOException e) {
+            BlockVolumes.fill(created.toBuilder().path(device).build(), source, progress,
+                    new IoContext(object, operation));
+        } catch (RuntimeException e) {
             destroyAfterFailure(name, e);
-            if (e instanceof IOException io) {
-                throw new StorageException(ErrorCode.IO_ERROR, object, operation,
-                        "Could not read the source of " + name + ": " + io.getMessage() + ".", io);
-            }
-            throw (RuntimeException) e;
+            throw e;
         }
         return described(name, volume.name(), operation);
     }
@@ -607,23 +604,26 @@ final class ZfsPoolDriver implements PoolDriver {
 
     @Override
     public void wipeVolume(VolumeDefinition volume, WipeAlgorithm algorithm, ProgressListener progress) {
-        String object = volumeObject(volume.name());
-        Path device = devices.await(datasetOf(volume), DEVICE_TIMEOUT, object, "vol-wipe");
-        new ZvolData(object, "vol-wipe").wipe(device, volume.capacity(), algorithm, progress);
+        BlockVolumes.wipe(onDevice(volume, "vol-wipe"), algorithm, progress,
+                new IoContext(volumeObject(volume.name()), "vol-wipe"));
     }
 
     @Override
     public ReadableByteChannel openRead(VolumeDefinition volume, long offset, long length) {
-        String object = volumeObject(volume.name());
-        Path device = devices.await(datasetOf(volume), DEVICE_TIMEOUT, object, "vol-download");
-        return new ZvolData(object, "vol-download").openRead(device, volume.capacity(), offset, length);
+        return BlockVolumes.openRead(onDevice(volume, "vol-download"), offset, length,
+                new IoContext(volumeObject(volume.name()), "vol-download"));
     }
 
     @Override
     public WritableByteChannel openWrite(VolumeDefinition volume, long offset, long length) {
-        String object = volumeObject(volume.name());
-        Path device = devices.await(datasetOf(volume), DEVICE_TIMEOUT, object, "vol-upload");
-        return new ZvolData(object, "vol-upload").openWrite(device, volume.capacity(), offset, length);
+        return BlockVolumes.openWrite(onDevice(volume, "vol-upload"), offset, length,
+                new IoContext(volumeObject(volume.name()), "vol-upload"));
+    }
+
+    /** The volume with its path set to the zvol's device as it is now (waiting for a new zvol's to appear). */
+    private VolumeDefinition onDevice(VolumeDefinition volume, String operation) {
+        Path device = devices.await(datasetOf(volume), DEVICE_TIMEOUT, volumeObject(volume.name()), operation);
+        return volume.toBuilder().path(device).build();
     }
 
     // ---- helpers ------------------------------------------------------------------------------
