@@ -99,7 +99,7 @@ public final class RbdBackend implements PoolBackend {
                             + "' is not a host name or IP address.");
                 }
                 String h = name.indexOf(':') >= 0 && !name.startsWith("[") ? "[" + name + "]" : name;
-                monitors.add(host.port().isPresent() ? h + ":" + host.port().getAsInt() : h);
+                monitors.add(monitorAddress(h, host.port()));
             }
             if (source.auth().isPresent()) {
                 PoolSource.Auth auth = source.auth().get();
@@ -122,6 +122,22 @@ public final class RbdBackend implements PoolBackend {
             }
             return new Endpoint(parts[0], parts.length == 2 ? Optional.of(parts[1]) : Optional.empty(), monitors,
                     source.auth(), options);
+        }
+
+        /**
+         * A monitor address as {@code mon_host} takes it. Ceph reads a bare {@code host:port}
+         * as msgr v1 for 6789 and guesses for other ports, trying v2 then v1 on the same port;
+         * that guess turns a refused cephx key into a retry loop that ends only in a timeout.
+         * So any port but 6789 (and 3300, v2 by definition) is given as {@code v2:}, the
+         * protocol of every monitor since Nautilus. An {@code rbd:config_opts} option
+         * {@code mon_host} still overrides the whole list.
+         */
+        static String monitorAddress(String host, java.util.OptionalInt port) {
+            if (port.isEmpty()) {
+                return host;
+            }
+            int p = port.getAsInt();
+            return (p == 6789 ? "" : "v2:") + host + ":" + p;
         }
 
         private static boolean cephName(String s) {
