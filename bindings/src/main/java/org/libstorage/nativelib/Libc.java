@@ -195,18 +195,9 @@ public final class Libc {
     public Fd open(Path path, int flags, int mode) {
         Objects.requireNonNull(path, "path");
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
             MemorySegment cPath = cString(arena, path.toString());
-            int fd;
-            do {
-                fd = (int) open.invokeExact(err, cPath, flags | O_CLOEXEC, mode);
-            } while (fd < 0 && errno(err) == EINTR);
-            if (fd < 0) {
-                throw failure("open", errno(err));
-            }
-            return new Fd(this, fd);
-        } catch (Throwable t) {
-            throw unchecked(t);
+            int all = flags | O_CLOEXEC;
+            return new Fd(this, (int) call(arena, "open", err -> (int) open.invokeExact(err, cPath, all, mode)));
         }
     }
 
@@ -215,18 +206,9 @@ public final class Libc {
         Objects.requireNonNull(name, "name");
         int dirFd = dir.value();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
             MemorySegment cName = cString(arena, name);
-            int fd;
-            do {
-                fd = (int) openat.invokeExact(err, dirFd, cName, flags | O_CLOEXEC, mode);
-            } while (fd < 0 && errno(err) == EINTR);
-            if (fd < 0) {
-                throw failure("openat", errno(err));
-            }
-            return new Fd(this, fd);
-        } catch (Throwable t) {
-            throw unchecked(t);
+            int all = flags | O_CLOEXEC;
+            return new Fd(this, (int) call(arena, "openat", err -> (int) openat.invokeExact(err, dirFd, cName, all, mode)));
         }
     }
 
@@ -268,19 +250,8 @@ public final class Libc {
     }
 
     private Stat statx(Arena arena, int dirFd, MemorySegment cPath, int flags) {
-        MemorySegment err = captureSegment(arena);
         MemorySegment buf = arena.allocate(statx.layout());
-        try {
-            int rc;
-            do {
-                rc = (int) statxHandle.invokeExact(err, dirFd, cPath, flags, STATX_MASK, buf);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure("statx", errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        call(arena, "statx", err -> (int) statxHandle.invokeExact(err, dirFd, cPath, flags, STATX_MASK, buf));
         int mask = statx.stx_mask(buf);
         Optional<Instant> btime = (mask & libc_h.STATX_BTIME()) != 0
                 ? Optional.of(instant(statx.stx_btime(buf)))
@@ -309,36 +280,20 @@ public final class Libc {
     public Statvfs statvfs(Path path) {
         Objects.requireNonNull(path, "path");
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
             MemorySegment buf = arena.allocate(statvfs.layout());
-            int rc;
-            do {
-                rc = (int) statvfsHandle.invokeExact(err, cString(arena, path.toString()), buf);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure("statvfs", errno(err));
-            }
+            MemorySegment cPath = cString(arena, path.toString());
+            call(arena, "statvfs", err -> (int) statvfsHandle.invokeExact(err, cPath, buf));
             return statvfsOf(buf);
-        } catch (Throwable t) {
-            throw unchecked(t);
         }
     }
 
     /** {@code fstatvfs(3)} of the filesystem holding an open file. */
     public Statvfs statvfs(Fd fd) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
             MemorySegment buf = arena.allocate(statvfs.layout());
-            int rc;
-            do {
-                rc = (int) fstatvfs.invokeExact(err, fd.value(), buf);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure("fstatvfs", errno(err));
-            }
+            int value = fd.value();
+            call(arena, "fstatvfs", err -> (int) fstatvfs.invokeExact(err, value, buf));
             return statvfsOf(buf);
-        } catch (Throwable t) {
-            throw unchecked(t);
         }
     }
 
@@ -363,14 +318,8 @@ public final class Libc {
     }
 
     public void fchown(Fd fd, int uid, int gid) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            if ((int) fchown.invokeExact(err, fd.value(), uid, gid) < 0) {
-                throw failure("fchown", errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        int value = fd.value();
+        call("fchown", err -> (int) fchown.invokeExact(err, value, uid, gid));
     }
 
     /** Sets the process umask and returns the previous one (process-wide: use with care). */
@@ -396,12 +345,9 @@ public final class Libc {
     public void mkdirAt(Fd dir, String name, int mode) {
         Objects.requireNonNull(name, "name");
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            if ((int) mkdirat.invokeExact(err, dir.value(), cString(arena, name), mode) < 0) {
-                throw failure("mkdirat", errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
+            int dirFd = dir.value();
+            MemorySegment cName = cString(arena, name);
+            call(arena, "mkdirat", err -> (int) mkdirat.invokeExact(err, dirFd, cName, mode));
         }
     }
 
@@ -409,12 +355,9 @@ public final class Libc {
     public void unlinkAt(Fd dir, String name, int flags) {
         Objects.requireNonNull(name, "name");
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            if ((int) unlinkat.invokeExact(err, dir.value(), cString(arena, name), flags) < 0) {
-                throw failure("unlinkat", errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
+            int dirFd = dir.value();
+            MemorySegment cName = cString(arena, name);
+            call(arena, "unlinkat", err -> (int) unlinkat.invokeExact(err, dirFd, cName, flags));
         }
     }
 
@@ -423,48 +366,25 @@ public final class Libc {
         Objects.requireNonNull(from, "from");
         Objects.requireNonNull(to, "to");
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            int rc = (int) renameat2.invokeExact(err, fromDir.value(), cString(arena, from), toDir.value(),
-                    cString(arena, to), flags);
-            if (rc < 0) {
-                throw failure("renameat2", errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
+            int fromFd = fromDir.value();
+            int toFd = toDir.value();
+            MemorySegment cFrom = cString(arena, from);
+            MemorySegment cTo = cString(arena, to);
+            call(arena, "renameat2", err -> (int) renameat2.invokeExact(err, fromFd, cFrom, toFd, cTo, flags));
         }
     }
 
     // ---- sizes and extents --------------------------------------------------------------
 
     public void ftruncate(Fd fd, long length) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            int rc;
-            do {
-                rc = (int) ftruncate.invokeExact(err, fd.value(), length);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure("ftruncate", errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        int value = fd.value();
+        call("ftruncate", err -> (int) ftruncate.invokeExact(err, value, length));
     }
 
     /** {@code fallocate(2)}: {@code mode} 0 allocates; see the {@code FALLOC_FL_*} constants. */
     public void fallocate(Fd fd, int mode, long offset, long length) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            int rc;
-            do {
-                rc = (int) fallocate.invokeExact(err, fd.value(), mode, offset, length);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure("fallocate", errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        int value = fd.value();
+        call("fallocate", err -> (int) fallocate.invokeExact(err, value, mode, offset, length));
     }
 
     /** The first offset at or after {@code from} that holds data, or empty when only a hole follows. */
@@ -481,20 +401,10 @@ public final class Libc {
     }
 
     private OptionalLong seek(Fd fd, long from, int whence) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            long pos = (long) lseek.invokeExact(err, fd.value(), from, whence);
-            if (pos < 0) {
-                int e = errno(err);
-                if (e == ENXIO) {
-                    return OptionalLong.empty();
-                }
-                throw failure("lseek", e);
-            }
-            return OptionalLong.of(pos);
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        int value = fd.value();
+        // ENXIO: no data (or hole) at or after the offset, which is an answer, not a failure.
+        long pos = call("lseek", ENXIO, err -> (long) lseek.invokeExact(err, value, from, whence));
+        return pos < 0 ? OptionalLong.empty() : OptionalLong.of(pos);
     }
 
     /**
@@ -503,19 +413,12 @@ public final class Libc {
      */
     public long copyFileRange(Fd in, long inOffset, Fd out, long outOffset, long length) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
             MemorySegment inOff = arena.allocateFrom(ValueLayout.JAVA_LONG, inOffset);
             MemorySegment outOff = arena.allocateFrom(ValueLayout.JAVA_LONG, outOffset);
-            long n;
-            do {
-                n = (long) copyFileRange.invokeExact(err, in.value(), inOff, out.value(), outOff, length, 0);
-            } while (n < 0 && errno(err) == EINTR);
-            if (n < 0) {
-                throw failure("copy_file_range", errno(err));
-            }
-            return n;
-        } catch (Throwable t) {
-            throw unchecked(t);
+            int inFd = in.value();
+            int outFd = out.value();
+            return call(arena, "copy_file_range",
+                    err -> (long) copyFileRange.invokeExact(err, inFd, inOff, outFd, outOff, length, 0));
         }
     }
 
@@ -620,36 +523,14 @@ public final class Libc {
 
     /** {@code ioctl(fd, request, pointer)}, retried on EINTR; returns the call's result. */
     int ioctlWithPointer(Arena arena, String function, Fd fd, long request, MemorySegment argument) {
-        MemorySegment err = captureSegment(arena);
-        try {
-            int rc;
-            do {
-                rc = (int) ioctlPointer.invokeExact(err, fd.value(), request, argument);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure(function, errno(err));
-            }
-            return rc;
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        int value = fd.value();
+        return (int) call(arena, function, err -> (int) ioctlPointer.invokeExact(err, value, request, argument));
     }
 
     /** {@code ioctl(fd, request, value)} for requests that take an integer; returns the result. */
     int ioctlWithValue(String function, Fd fd, long request, long value) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            int rc;
-            do {
-                rc = (int) ioctlValue.invokeExact(err, fd.value(), request, value);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure(function, errno(err));
-            }
-            return rc;
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        int descriptor = fd.value();
+        return (int) call(function, err -> (int) ioctlValue.invokeExact(err, descriptor, request, value));
     }
 
     // ---- durability and locking ---------------------------------------------------------
@@ -685,19 +566,8 @@ public final class Libc {
 
     /** fsync, fdatasync, fchmod and flock: {@code int f(int fd, int)} calls, retried on EINTR. */
     private void checkedInt(String function, MethodHandle handle, Fd fd, int argument) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            int value = fd.value();
-            int rc;
-            do {
-                rc = (int) handle.invokeExact(err, value, argument);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure(function, errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        int value = fd.value();
+        call(function, err -> (int) handle.invokeExact(err, value, argument));
     }
 
     // ---- data ---------------------------------------------------------------------------
@@ -760,21 +630,64 @@ public final class Libc {
         if (!buffer.isNative()) {
             throw new IllegalArgumentException(function + " needs a native memory segment");
         }
+        int value = fd.value();
+        long size = buffer.byteSize();
+        return call(function, err -> (long) handle.invokeExact(err, value, buffer, size, offset));
+    }
+
+    // ---- the one calling pattern ---------------------------------------------------------
+
+    /**
+     * One errno-capturing downcall: {@code err} is the capture segment to pass as the handle's
+     * first argument; returns the C function's result widened to long (a cast to the handle's
+     * exact return type inside the lambda keeps {@code invokeExact} exact).
+     */
+    @FunctionalInterface
+    interface Call {
+        long invoke(MemorySegment err) throws Throwable;
+    }
+
+    /**
+     * The pattern of (nearly) every libc call: a capture segment in {@code arena}, the call
+     * repeated while it fails with {@code EINTR}, and a negative result thrown as
+     * {@link #failure} naming {@code function} and the errno. Returns the (non-negative) result.
+     */
+    long call(Arena arena, String function, Call call) {
+        return call(arena, function, 0, call);
+    }
+
+    /** {@link #call(Arena, String, Call)} in an arena of its own, for calls that allocate nothing else. */
+    long call(String function, Call call) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            int value = fd.value();
-            long size = buffer.byteSize();
-            long n;
+            return call(arena, function, 0, call);
+        }
+    }
+
+    /** As {@link #call(String, Call)}, but {@code answer} (an errno that is a result, not a failure) returns -1. */
+    long call(String function, int answer, Call call) {
+        try (Arena arena = Arena.ofConfined()) {
+            return call(arena, function, answer, call);
+        }
+    }
+
+    private long call(Arena arena, String function, int answer, Call call) {
+        MemorySegment err = captureSegment(arena);
+        long rc;
+        try {
             do {
-                n = (long) handle.invokeExact(err, value, buffer, size, offset);
-            } while (n < 0 && errno(err) == EINTR);
-            if (n < 0) {
-                throw failure(function, errno(err));
-            }
-            return n;
+                rc = call.invoke(err);
+            } while (rc < 0 && errno(err) == EINTR);
         } catch (Throwable t) {
             throw unchecked(t);
         }
+        if (rc < 0) {
+            int errno = errno(err);
+            if (answer != 0 && errno == answer) {
+                return -1;
+            }
+            throw failure(function, errno);
+        }
+        return rc;
     }
 
     // ---- errors -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import org.libstorage.BackendStatus;
 import org.libstorage.HostDevice;
 import org.libstorage.Pool;
 import org.libstorage.PoolInfo;
+import org.libstorage.PoolStatus;
 import org.libstorage.PoolSource;
 import org.libstorage.Volume;
 import org.libstorage.VolumeDefinition;
@@ -44,17 +45,21 @@ final class Json {
     }
 
     ObjectNode pool(Pool pool) {
-        PoolInfo info = pool.info();
+        return pool(pool, pool.status());
+    }
+
+    ObjectNode pool(Pool pool, PoolStatus status) {
+        PoolInfo info = status.info();
         ObjectNode node = object()
                 .put("name", pool.name())
                 .put("uuid", pool.uuid().toString())
-                .put("type", pool.type().xmlName())
+                .put("type", status.definition().type().xmlName())
                 .put("state", state(info))
-                .put("active", pool.isActive())
-                .put("autostart", pool.isAutostart())
+                .put("active", status.active())
+                .put("autostart", status.autostart())
                 .put("persistent", true);
-        pool.definition().targetPath().ifPresent(p -> node.put("target", p.toString()));
-        if (pool.isActive()) {
+        status.definition().targetPath().ifPresent(p -> node.put("target", p.toString()));
+        if (status.active()) {
             node.put("capacity", info.capacity()).put("allocation", info.allocation()).put("available", info.available());
             if (!info.notes().isEmpty()) {
                 info.notes().forEach(node.putArray("notes")::add);

@@ -12,6 +12,7 @@ import org.libstorage.ErrorCode;
 import org.libstorage.Pool;
 import org.libstorage.PoolDefinition;
 import org.libstorage.PoolInfo;
+import org.libstorage.PoolStatus;
 import org.libstorage.PoolSource;
 import org.libstorage.PoolType;
 import org.libstorage.StorageException;
@@ -43,31 +44,36 @@ final class PoolVerbs {
 
         @Override
         void execute() {
-            List<Pool> pools = root.storage().pools().stream()
-                    .filter(p -> type == null || p.type() == type)
-                    .filter(p -> inactive ? !p.isActive() : all || p.isActive())
+            // One status per pool: a single look each, which never waits for a running job.
+            record Listed(Pool pool, PoolStatus status) {
+            }
+            List<Listed> pools = root.storage().pools().stream()
+                    .map(p -> new Listed(p, p.status()))
+                    .filter(l -> type == null || l.status().definition().type() == type)
+                    .filter(l -> inactive ? !l.status().active() : all || l.status().active())
                     .toList();
             if (root.json()) {
                 Json json = new Json();
                 ArrayNode array = json.array();
-                pools.forEach(p -> array.add(json.pool(p)));
+                pools.forEach(l -> array.add(json.pool(l.pool(), l.status())));
                 json.print(out(), array);
                 return;
             }
             Table table = details
                     ? new Table("Name", "State", "Autostart", "Persistent", "Capacity", "Allocation", "Available")
                     : new Table("Name", "State", "Autostart");
-            for (Pool pool : pools) {
-                String autostart = yesNo(pool.isAutostart());
+            for (Listed listed : pools) {
+                PoolStatus status = listed.status();
+                String autostart = yesNo(status.autostart());
                 if (details) {
-                    PoolInfo info = pool.info();
-                    boolean active = pool.isActive();
-                    table.row(pool.name(), Json.state(info), autostart, "yes",
+                    PoolInfo info = status.info();
+                    boolean active = status.active();
+                    table.row(listed.pool().name(), Json.state(info), autostart, "yes",
                             active ? Sizes.human(info.capacity()) : "-",
                             active ? Sizes.human(info.allocation()) : "-",
                             active ? Sizes.human(info.available()) : "-");
                 } else {
-                    table.row(pool.name(), pool.isActive() ? "active" : "inactive", autostart);
+                    table.row(listed.pool().name(), status.active() ? "active" : "inactive", autostart);
                 }
             }
             table.print(out());

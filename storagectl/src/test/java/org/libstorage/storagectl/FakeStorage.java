@@ -196,12 +196,22 @@ final class FakeStorage implements Storage {
         }
 
         @Override
+        public org.libstorage.PoolStatus status() {
+            return new org.libstorage.PoolStatus(isActive(), isAutostart(), info());
+        }
+
+        @Override
         public PoolInfo info() {
             if (!active) {
                 return PoolInfo.inactive();
             }
             long allocation = volumes.values().stream().mapToLong(v -> v.info().allocation()).sum();
             return new PoolInfo(PoolState.RUNNING, POOL_CAPACITY, allocation, POOL_CAPACITY - allocation);
+        }
+
+        @Override
+        public org.libstorage.PoolStatus status() {
+            return new org.libstorage.PoolStatus(definition, active, autostart, info());
         }
 
         @Override

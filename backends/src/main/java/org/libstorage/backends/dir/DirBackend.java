@@ -61,6 +61,6 @@ public final class DirBackend implements PoolBackend {
     @Override
     public PoolDriver open(PoolDefinition definition, BackendContext context) {
         PoolDefinition valid = validate(definition);
-        return new DirPoolDriver(valid, valid.targetPath().orElseThrow(), runner);
+        return new DirPoolDriver(valid, valid.targetPath().orElseThrow(), runner, context.jobs());
     }
 }

@@ -77,7 +77,7 @@ public final class DiskBackend implements PoolBackend {
 
     @Override
     public PoolDriver open(PoolDefinition definition, BackendContext context) {
-        return new DiskPoolDriver(validate(definition));
+        return new DiskPoolDriver(validate(definition), context.jobs());
     }
 
     /** Every whole host device holding a partition table, with the table type as the source format. */

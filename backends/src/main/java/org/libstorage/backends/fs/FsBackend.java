@@ -105,7 +105,7 @@ public final class FsBackend implements PoolBackend {
     @Override
     public PoolDriver open(PoolDefinition definition, BackendContext context) {
         PoolDefinition valid = validate(definition);
-        return new FsPoolDriver(valid, runner);
+        return new FsPoolDriver(valid, runner, context.jobs());
     }
 
     /** Every host device holding a filesystem, with that filesystem as the source format. */

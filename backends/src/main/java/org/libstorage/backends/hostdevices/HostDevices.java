@@ -123,6 +123,32 @@ public final class HostDevices implements HostDeviceProvider {
         }
     }
 
+    /**
+     * Who uses the block device numbered {@code major:minor} or one of its partitions, as sysfs
+     * and the mount table show it: "/dev/loop3p1 is mounted on /mnt", "/dev/loop3 is held by
+     * dm-0". Empty when nobody does (an exclusive opener shows only to {@code open(O_EXCL)}).
+     */
+    public static List<String> usersOf(int major, int minor) {
+        List<String> users = new ArrayList<>();
+        SysfsBlock.ofDeviceNumber(major, minor).ifPresent(block -> {
+            Map<Long, List<Path>> mounts = mountPointsByDevice();
+            List<SysfsBlock> all = new ArrayList<>(List.of(block));
+            all.addAll(block.partitions());
+            for (SysfsBlock b : all) {
+                b.deviceNumber().map(n -> mounts.getOrDefault(Stat.makedev(n[0], n[1]), List.of()))
+                        .orElse(List.of())
+                        .forEach(target -> users.add(b.devicePath() + " is mounted on " + target));
+                b.links("holders").forEach(holder -> users.add(b.devicePath() + " is held by " + holder));
+            }
+        });
+        return users;
+    }
+
+    /** The kernel's name of the block device numbered {@code major:minor} ({@code loop3p1}), if sysfs has it. */
+    public static Optional<String> kernelName(int major, int minor) {
+        return SysfsBlock.ofDeviceNumber(major, minor).map(SysfsBlock::name);
+    }
+
     /** Mount points keyed by the mounted device's number, from libmount's parse of mountinfo. */
     static Map<Long, List<Path>> mountPointsByDevice() {
         Map<Long, List<Path>> byDevice = new HashMap<>();

@@ -18,6 +18,7 @@ import org.libstorage.StorageException;
 import org.libstorage.fallback.LvmCommand;
 import org.libstorage.nativelib.Lvm2cmd;
 import org.libstorage.spi.BackendContext;
+import org.libstorage.spi.Jobs;
 import org.libstorage.spi.PoolBackend;
 import org.libstorage.spi.PoolDriver;
 
@@ -140,7 +141,7 @@ public final class LogicalBackend implements PoolBackend {
 
     @Override
     public PoolDriver open(PoolDefinition definition, BackendContext context) {
-        return new LogicalPoolDriver(validate(definition), lvm());
+        return new LogicalPoolDriver(validate(definition), lvm(), context == null ? Jobs.NONE : context.jobs());
     }
 
     /**

@@ -11,8 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
+import org.libstorage.testing.Requirements;
 
 /**
  * A private tgtd for one test: iSCSI on 127.0.0.1 at a free port, management on its own control
@@ -39,9 +38,9 @@ final class Tgtd implements AutoCloseable {
 
     /** Starts tgtd with its log in {@code dir/tgtd.log}. */
     static Tgtd start(Path dir) throws Exception {
-        require(Files.isExecutable(Path.of("/usr/sbin/tgtd")) && Files.isExecutable(Path.of("/usr/sbin/tgtadm")),
-                "tgtd/tgtadm are not installed (Debian package tgt)");
-        require("root".equals(System.getProperty("user.name")), "tgtd needs root");
+        Requirements.requireCommand("tgtd", "tgt");
+        Requirements.requireCommand("tgtadm", "tgt");
+        Requirements.requireRoot("to run tgtd");
         Files.createDirectories(Path.of("/var/run/tgtd"));
         int port = freePort();
         int control;
@@ -62,15 +61,6 @@ final class Tgtd implements AutoCloseable {
             throw e;
         }
         return tgtd;
-    }
-
-    private static void require(boolean condition, String what) {
-        if (!condition) {
-            if ("true".equals(System.getenv("CI"))) {
-                Assertions.fail("CI=true and " + what);
-            }
-            Assumptions.abort(what);
-        }
     }
 
     private static int freePort() throws IOException {
