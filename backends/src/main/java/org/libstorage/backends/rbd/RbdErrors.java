@@ -43,9 +43,9 @@ final class RbdErrors {
                     : new StorageException(ErrorCode.TIMEOUT, object, operation,
                     "No answer from the Ceph monitors " + monitors + " within the timeout: " + call + " said " + what
                             + "; check that the monitors are running and reachable.", e);
-            case "EBUSY" -> new StorageException(ErrorCode.DEVICE_BUSY, object, operation,
+            case "EBUSY" -> new StorageException(ErrorCode.VOLUME_BUSY, object, operation,
                     "The image is in use: " + call + " said " + what + ".", e);
-            case "ENOTEMPTY" -> new StorageException(ErrorCode.DEVICE_BUSY, object, operation,
+            case "ENOTEMPTY" -> new StorageException(ErrorCode.VOLUME_BUSY, object, operation,
                     "The image has snapshots: " + call + " said " + what
                             + "; remove them first ('rbd snap purge').", e);
             case "EINVAL" -> new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation,

@@ -1,7 +1,6 @@
 package org.libstorage.backends.rbd;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
@@ -11,7 +10,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.ThreadLocalRandom;
 import org.libstorage.ErrorCode;
 import org.libstorage.PoolDefinition;
 import org.libstorage.PoolInfo;
@@ -24,6 +22,9 @@ import org.libstorage.VolumeDefinition;
 import org.libstorage.VolumeFormat;
 import org.libstorage.VolumeType;
 import org.libstorage.WipeAlgorithm;
+import org.libstorage.backends.blockio.CopyEngine;
+import org.libstorage.backends.blockio.Streams;
+import org.libstorage.backends.blockio.WipeEngine;
 import org.libstorage.nativelib.LibraryUnavailableException;
 import org.libstorage.nativelib.NativeCallException;
 import org.libstorage.nativelib.Rados;
@@ -42,7 +43,7 @@ import org.libstorage.spi.VolumeSource;
  * of a protected snapshot {@code libstorage-clone-NEWNAME} of the source; a volume snapshot
  * {@code NAME} is a clone of the protected snapshot {@code libstorage-snap-NAME}, so it is a
  * volume of its own, as the API promises. Deleting an image removes such snapshots of its own
- * once no clone depends on them; any other snapshot keeps the image (DEVICE_BUSY).
+ * once no clone depends on them; any other snapshot keeps the image (VOLUME_BUSY).
  */
 final class RbdPoolDriver implements PoolDriver, AutoCloseable {
     static final String SNAPSHOT_PREFIX = "libstorage-";
@@ -276,21 +277,19 @@ final class RbdPoolDriver implements PoolDriver, AutoCloseable {
             rbd.create(ctx, volume.name(), capacity, OptionalLong.empty(), OptionalLong.empty());
             return null;
         }, target, operation);
+        org.libstorage.backends.blockio.IoContext context =
+                new org.libstorage.backends.blockio.IoContext(target, operation);
         try (ReadableByteChannel in = source.open();
-             Rbd.Image image = call(() -> rbd.open(ctx, volume.name(), false), target, operation)) {
-            copy(in, image, source.definition().capacity(), target, operation,
-                    progress == null ? ProgressListener.NONE : progress);
+             ImageMedium sink = new ImageMedium(call(() -> rbd.open(ctx, volume.name(), false), target, operation),
+                     capacity, true, context, monitors)) {
+            CopyEngine.copy(Streams.source(in, source.definition().capacity(), source.definition().name(), context),
+                    sink, progress == null ? ProgressListener.NONE : progress, context);
+            sink.flush();
         } catch (IOException | RuntimeException e) {
             try {
                 rbd.remove(ctx, volume.name());
             } catch (RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
-            }
-            if (e instanceof StorageException s) {
-                throw s;
-            }
-            if (e instanceof NativeCallException n) {
-                throw RbdErrors.map(n, target, operation, monitors);
             }
             if (e instanceof IOException io) {
                 throw new StorageException(ErrorCode.IO_ERROR, target, operation,
@@ -361,53 +360,6 @@ final class RbdPoolDriver implements PoolDriver, AutoCloseable {
         }
     }
 
-    /** Copies {@code length} bytes, skipping all-zero chunks (a new image reads as zeros). */
-    private static void copy(ReadableByteChannel in, Rbd.Image image, long length, String target, String operation,
-                             ProgressListener progress) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocateDirect(ImageChannel.CHUNK);
-        java.lang.foreign.MemorySegment segment = java.lang.foreign.MemorySegment.ofBuffer(buffer);
-        long done = 0;
-        progress.progress(0, length);
-        while (done < length) {
-            if (Thread.interrupted()) {
-                Thread.currentThread().interrupt();
-                throw new StorageException(ErrorCode.CANCELLED, target, operation,
-                        "The copy into " + target + " was interrupted at byte " + done + "; the new image is removed.");
-            }
-            buffer.clear();
-            buffer.limit((int) Math.min(buffer.capacity(), length - done));
-            while (buffer.hasRemaining()) {
-                if (in.read(buffer) < 0) {
-                    break;
-                }
-            }
-            int n = buffer.position();
-            if (n == 0) {
-                break;
-            }
-            if (!allZero(segment, n)) {
-                image.write(done, segment.asSlice(0, n));
-            }
-            done += n;
-            progress.progress(done, length);
-        }
-    }
-
-    private static boolean allZero(java.lang.foreign.MemorySegment segment, int n) {
-        int i = 0;
-        for (; i + 8 <= n; i += 8) {
-            if (segment.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, i) != 0) {
-                return false;
-            }
-        }
-        for (; i < n; i++) {
-            if (segment.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) != 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     @Override
     public void deleteVolume(VolumeDefinition volume) {
         String operation = "vol-delete";
@@ -427,7 +379,7 @@ final class RbdPoolDriver implements PoolDriver, AutoCloseable {
                             image.unprotectSnapshot(snap.name());
                         } catch (NativeCallException e) {
                             if (e.errnoName().equals("EBUSY")) {
-                                throw new StorageException(ErrorCode.DEVICE_BUSY, target, operation, "Volume '"
+                                throw new StorageException(ErrorCode.VOLUME_BUSY, target, operation, "Volume '"
                                         + volume.name() + "' has clones made from its snapshot '" + snap.name()
                                         + "'; delete them (or flatten them with 'rbd flatten') first.", e);
                             }
@@ -437,7 +389,7 @@ final class RbdPoolDriver implements PoolDriver, AutoCloseable {
                     image.removeSnapshot(snap.name());
                 }
                 if (!others.isEmpty()) {
-                    throw new StorageException(ErrorCode.DEVICE_BUSY, target, operation, "Volume '" + volume.name()
+                    throw new StorageException(ErrorCode.VOLUME_BUSY, target, operation, "Volume '" + volume.name()
                             + "' has snapshots " + others + " that libstorage did not make; remove them first"
                             + " ('rbd snap purge " + endpoint.spec() + "/" + volume.name() + "').");
                 }
@@ -455,7 +407,7 @@ final class RbdPoolDriver implements PoolDriver, AutoCloseable {
         long self = image.ioContext().cluster().instanceId();
         List<Rbd.Watcher> others = image.watchers().stream().filter(w -> w.id() != self).toList();
         if (!others.isEmpty()) {
-            throw new StorageException(ErrorCode.DEVICE_BUSY, target, operation, "Volume '" + image.name()
+            throw new StorageException(ErrorCode.VOLUME_BUSY, target, operation, "Volume '" + image.name()
                     + "' is in use by " + others.stream().map(Rbd.Watcher::toString).toList()
                     + " (the image's watchers), so it cannot be " + what + "; close it there first.");
         }
@@ -485,42 +437,23 @@ final class RbdPoolDriver implements PoolDriver, AutoCloseable {
         String target = volumeObject(volume.name());
         ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
         call(() -> {
-            try (Rbd.Image image = rbd.open(ctx, volume.name(), false)) {
+            try (Rbd.Image image = rbd.open(ctx, volume.name(), true)) {
                 requireNoOtherWatchers(image, target, operation, "wiped");
-                long size = image.stat().size();
-                java.lang.foreign.MemorySegment random = null;
-                try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-                    if (algorithm == WipeAlgorithm.RANDOM) {
-                        random = arena.allocate(ImageChannel.CHUNK);
-                    }
-                    listener.progress(0, size);
-                    for (long done = 0; done < size; ) {
-                        if (Thread.interrupted()) {
-                            Thread.currentThread().interrupt();
-                            throw new StorageException(ErrorCode.CANCELLED, target, operation,
-                                    "The wipe of " + target + " was interrupted at byte " + done + ".");
-                        }
-                        long n = Math.min(ImageChannel.CHUNK, size - done);
-                        switch (algorithm) {
-                            case ZERO -> image.writeZeroes(done, n);
-                            case TRIM -> image.discard(done, n);
-                            case RANDOM -> {
-                                byte[] bytes = new byte[(int) n];
-                                ThreadLocalRandom.current().nextBytes(bytes);
-                                java.lang.foreign.MemorySegment buf = random.asSlice(0, n);
-                                java.lang.foreign.MemorySegment.copy(bytes, 0, buf,
-                                        java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (int) n);
-                                image.write(done, buf);
-                            }
-                        }
-                        done += n;
-                        listener.progress(done, size);
-                    }
-                    image.flush();
-                }
             }
             return null;
         }, target, operation);
+        Rbd.Image image = call(() -> rbd.open(ctx, volume.name(), false), target, operation);
+        long size;
+        try {
+            size = call(() -> image.stat().size(), target, operation);
+        } catch (RuntimeException e) {
+            image.close();
+            throw e;
+        }
+        try (ImageMedium sink = new ImageMedium(image, size, false,
+                new org.libstorage.backends.blockio.IoContext(target, operation), monitors)) {
+            WipeEngine.wipe(sink, algorithm, listener, new org.libstorage.backends.blockio.IoContext(target, operation));
+        }
     }
 
     @Override

@@ -67,7 +67,7 @@ class RbdDefinitionTest {
         assertEquals(ErrorCode.PERMISSION_DENIED, code("rados_connect", 1, "EPERM"));
         assertEquals(ErrorCode.TIMEOUT, code("rados_connect", 110, "ETIMEDOUT"));
         assertEquals(ErrorCode.IO_ERROR, code("rbd_write2", 110, "ETIMEDOUT"));
-        assertEquals(ErrorCode.DEVICE_BUSY, code("rbd_remove_with_progress", 16, "EBUSY"));
+        assertEquals(ErrorCode.VOLUME_BUSY, code("rbd_remove_with_progress", 16, "EBUSY"));
         StorageException e = RbdErrors.map(new NativeCallException("librados.so.2", "rados_connect", 110, "ETIMEDOUT",
                 "Connection timed out (monitors v2:10.0.0.9:3300)"), "pool 'ceph'", "pool-start", "v2:10.0.0.9:3300");
         assertTrue(e.getMessage().contains("v2:10.0.0.9:3300") && e.getMessage().contains("rados_connect"), e.getMessage());

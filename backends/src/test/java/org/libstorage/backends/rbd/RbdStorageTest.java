@@ -155,7 +155,7 @@ class RbdStorageTest {
 
         // The origin cannot go while clones depend on it.
         StorageException busy = assertThrows(StorageException.class, disk::delete);
-        assertEquals(ErrorCode.DEVICE_BUSY, busy.code(), busy.getMessage());
+        assertEquals(ErrorCode.VOLUME_BUSY, busy.code(), busy.getMessage());
 
         disk.resize(128 * MIB);
         assertEquals(128 * MIB, disk.info().capacity());
@@ -210,11 +210,11 @@ class RbdStorageTest {
              Rados.IoContext io = other.open(cephPool, Optional.empty());
              Rbd.Image image = Rbd.instance().open(io, "in-use", false)) {
             StorageException busy = assertThrows(StorageException.class, disk::delete);
-            assertEquals(ErrorCode.DEVICE_BUSY, busy.code(), busy.getMessage());
+            assertEquals(ErrorCode.VOLUME_BUSY, busy.code(), busy.getMessage());
             assertTrue(busy.getMessage().contains("client." + other.instanceId()), busy.getMessage());
             StorageException wipe = assertThrows(StorageException.class,
                     () -> disk.wipe(WipeAlgorithm.ZERO, ProgressListener.NONE));
-            assertEquals(ErrorCode.DEVICE_BUSY, wipe.code(), wipe.getMessage());
+            assertEquals(ErrorCode.VOLUME_BUSY, wipe.code(), wipe.getMessage());
             assertEquals(4 * MIB, image.stat().size());
         }
         disk.delete();
