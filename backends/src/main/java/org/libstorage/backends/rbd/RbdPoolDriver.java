@@ -260,7 +260,16 @@ final class RbdPoolDriver implements PoolDriver, AutoCloseable {
             rbd.create(ctx, volume.name(), volume.capacity(), OptionalLong.empty(), OptionalLong.empty());
             return null;
         }, target, operation);
-        return find(volume.name(), operation);
+        return created(volume.name(), volume.capacity()); // a new image owns no objects: nothing to re-read
+    }
+
+    /** What a refresh would report for an image just made, which owns no objects yet. */
+    private VolumeDefinition created(String name, long capacity) {
+        String key = endpoint.spec() + "/" + name;
+        boolean capacityMode = definition.refreshAllocation().orElse(PoolDefinition.RefreshAllocation.DEFAULT)
+                == PoolDefinition.RefreshAllocation.CAPACITY;
+        return VolumeDefinition.builder(name, capacity).type(VolumeType.NETWORK).key(key)
+                .allocation(capacityMode ? capacity : 0).path(Path.of("rbd:" + key)).format(VolumeFormat.RAW).build();
     }
 
     @Override
@@ -317,7 +326,7 @@ final class RbdPoolDriver implements PoolDriver, AutoCloseable {
     private VolumeDefinition cloneImage(Rados.IoContext ctx, String parent, VolumeDefinition volume, String snapshot,
                                         String operation) {
         String target = volumeObject(volume.name());
-        call(() -> {
+        long size = call(() -> {
             long features;
             long parentSize;
             try (Rbd.Image image = rbd.open(ctx, parent, false)) {
@@ -347,9 +356,9 @@ final class RbdPoolDriver implements PoolDriver, AutoCloseable {
                     child.resize(volume.capacity(), false);
                 }
             }
-            return null;
+            return Math.max(parentSize, volume.capacity());
         }, target, operation);
-        return find(volume.name(), operation);
+        return created(volume.name(), size);
     }
 
     private static void removeQuietly(Rbd.Image image, String snapshot, RuntimeException failure) {
