@@ -36,6 +36,7 @@ import org.libstorage.VolumeDefinition;
 import org.libstorage.WipeAlgorithm;
 import org.libstorage.nativelib.Rados;
 import org.libstorage.nativelib.Rbd;
+import org.libstorage.testing.CephCluster;
 
 /** rbd pools end to end through {@link Storage}, against the one-node test cluster ({@link CephCluster}). */
 class RbdStorageTest {

@@ -1,4 +1,4 @@
-package org.libstorage.backends.rbd;
+package org.libstorage.testing;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -14,8 +14,6 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * A one-node Ceph cluster on 127.0.0.1 for the tests, from Debian's packages: one monitor
@@ -24,7 +22,7 @@ import org.junit.jupiter.api.Assumptions;
  * test JVM ({@link #shared()}), stopped by a shutdown hook. Outside CI a host without the
  * packages or root skips; under {@code CI=true} a cluster that cannot start fails the test.
  */
-final class CephCluster {
+public final class CephCluster {
     private static final System.Logger LOG = System.getLogger(CephCluster.class.getName());
     private static CephCluster shared;
     private static Throwable failed;
@@ -43,10 +41,11 @@ final class CephCluster {
     }
 
     /** The cluster of this test run, started on first use. */
-    static synchronized CephCluster shared() {
-        require(Files.isExecutable(Path.of("/usr/bin/ceph-mon")) && Files.isExecutable(Path.of("/usr/bin/ceph-osd"))
-                && Files.isExecutable(Path.of("/usr/bin/ceph")), "ceph-mon/ceph-osd are not installed (Debian packages ceph-mon, ceph-osd)");
-        require("root".equals(System.getProperty("user.name")), "the Ceph test cluster runs as root");
+    public static synchronized CephCluster shared() {
+        Requirements.requireCommand("ceph-mon", "ceph-mon");
+        Requirements.requireCommand("ceph-osd", "ceph-osd");
+        Requirements.requireCommand("ceph", "ceph-common");
+        Requirements.requireRoot("the Ceph test cluster runs its daemons as root");
         if (failed != null) {
             throw new AssertionError("the Ceph test cluster did not start", failed);
         }
@@ -62,15 +61,6 @@ final class CephCluster {
             }
         }
         return shared;
-    }
-
-    private static void require(boolean condition, String what) {
-        if (!condition) {
-            if ("true".equals(System.getenv("CI"))) {
-                Assertions.fail("CI=true and " + what);
-            }
-            Assumptions.abort(what);
-        }
     }
 
     private static int freePort() throws IOException {
@@ -167,25 +157,25 @@ final class CephCluster {
         }
     }
 
-    Path conf() {
+    public Path conf() {
         return dir.resolve("ceph.conf");
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** client.admin's key, base64 as {@code ceph auth get-key} prints it. */
-    String adminKey() {
+    public String adminKey() {
         return adminKey;
     }
 
-    Duration startup() {
+    public Duration startup() {
         return startup;
     }
 
     /** A new replicated pool with a random name, initialised for RBD. */
-    String createPool() throws Exception {
+    public String createPool() throws Exception {
         String name = "t" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
         ceph("osd", "pool", "create", name, "8", "8");
         ceph("osd", "pool", "application", "enable", name, "rbd");
@@ -193,25 +183,25 @@ final class CephCluster {
     }
 
     /** Runs {@code ceph ARGS} as client.admin and returns its output. */
-    String ceph(String... args) throws Exception {
+    public String ceph(String... args) throws Exception {
         List<String> argv = new ArrayList<>(List.of("ceph", "-c", conf().toString(), "--connect-timeout", "20"));
         argv.addAll(List.of(args));
         return run(argv.toArray(String[]::new));
     }
 
     /** Runs {@code rbd ARGS} as client.admin and returns its output. */
-    String rbd(String... args) throws Exception {
+    public String rbd(String... args) throws Exception {
         List<String> argv = new ArrayList<>(List.of("rbd", "-c", conf().toString()));
         argv.addAll(List.of(args));
         return run(argv.toArray(String[]::new));
     }
 
     /** Freezes the OSD (SIGSTOP): requests to it then time out, and nothing it holds is lost. */
-    void pauseOsd() throws Exception {
+    public void pauseOsd() throws Exception {
         run("kill", "-STOP", Long.toString(osd.pid()));
     }
 
-    void resumeOsd() throws Exception {
+    public void resumeOsd() throws Exception {
         run("kill", "-CONT", Long.toString(osd.pid()));
     }
 
