@@ -196,11 +196,6 @@ final class FakeStorage implements Storage {
         }
 
         @Override
-        public org.libstorage.PoolStatus status() {
-            return new org.libstorage.PoolStatus(isActive(), isAutostart(), info());
-        }
-
-        @Override
         public PoolInfo info() {
             if (!active) {
                 return PoolInfo.inactive();

@@ -56,10 +56,10 @@ public final class CopyEngine {
         progress.progress(0, size);
         context.checkInterrupt("the copy");
         Copied copied;
-        if (source instanceof FileRangeChannel from && sink instanceof FileRangeChannel to) {
+        if (Streams.medium(source) instanceof FileRangeChannel from && Streams.medium(sink) instanceof FileRangeChannel to) {
             copied = copyFiles(from, to, size, progress, context);
         } else {
-            if (sink instanceof FileRangeChannel to) {
+            if (Streams.medium(sink) instanceof FileRangeChannel to) {
                 to.reserve();
             }
             copied = new Copied(buffered(source, sink, 0, size, progress, context), Strategy.BUFFERED);

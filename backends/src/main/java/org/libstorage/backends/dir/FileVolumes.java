@@ -383,7 +383,11 @@ public final class FileVolumes {
             libc.fallocate(file, 0, offset, length);
         } catch (NativeCallException e) {
             if (e.errno() == Libc.EOPNOTSUPP) {
-                DataCopy.writeZeros(libc, file, offset, length, ProgressListener.NONE, length, offset, object, operation);
+                // No fallocate here (tmpfs is not one; some FUSE filesystems are): the data path writes zeros.
+                try (FileRangeChannel zeros = FileRangeChannel.borrowing(file, directory.resolve(name), offset, length,
+                        FileRangeChannel.Zeroing.WRITE, new IoContext(object, operation))) {
+                    zeros.zero(0, length);
+                }
                 return;
             }
             if (e.errno() == Libc.ENOSPC || e.errno() == Libc.EDQUOT) {

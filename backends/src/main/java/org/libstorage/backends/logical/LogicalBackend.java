@@ -29,6 +29,7 @@ import org.libstorage.spi.PoolDriver;
  * LVM runs with {@code global/activation=0}: metadata operations work, data operations are
  * refused with an error naming the missing kernel feature.
  */
+@PoolBackend.Serves(PoolType.LOGICAL)
 public final class LogicalBackend implements PoolBackend {
     static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(5);
 
