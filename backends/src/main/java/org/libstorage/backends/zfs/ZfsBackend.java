@@ -26,6 +26,7 @@ import org.libstorage.spi.PoolDriver;
  * the {@code zfs}/{@code zpool} commands (Debian {@code zfsutils-linux}) build, import, export
  * and destroy pools and set volume sizes.
  */
+@PoolBackend.Serves(PoolType.ZFS)
 public final class ZfsBackend implements PoolBackend {
     private final ZfsCore core;
     private final ZfsCommands commands;
