@@ -1,6 +1,5 @@
 package org.libstorage.storagectl;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,9 +73,7 @@ final class VolumeVerbs {
             List<Volume> volumes = root.pool(pool).volumes();
             if (root.json()) {
                 Json json = new Json();
-                ArrayNode array = json.array();
-                volumes.forEach(v -> array.add(json.volume(v)));
-                json.print(out(), array);
+                json.printArray(out(), volumes, json::volume);
                 return;
             }
             Table table = details ? new Table("Name", "Path", "Type", "Capacity", "Allocation")
@@ -315,7 +312,7 @@ final class VolumeVerbs {
             Volume v = volume();
             if (root.json()) {
                 Json json = new Json();
-                json.print(out(), json.volume(v));
+                json.printObject(out(), v, json::volume);
                 return;
             }
             VolumeInfo info = v.info();
