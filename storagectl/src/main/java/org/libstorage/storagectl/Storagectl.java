@@ -163,11 +163,25 @@ final class Storagectl implements Runnable {
     /** The storage for the chosen configuration, opened on first use. */
     Storage storage() {
         if (storage == null) {
+            requireUsableConfigDir();
             StorageConfig config = configDir != null ? StorageConfig.ofDirectory(configDir.toAbsolutePath())
                     : StorageConfig.defaults();
             storage = opener.apply(config);
         }
         return storage;
+    }
+
+    /** An empty --config-dir would mean the current directory, and a file one would hold nothing: both are mistakes. */
+    private void requireUsableConfigDir() {
+        if (configDir == null) {
+            return;
+        }
+        if (configDir.toString().isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--config-dir is empty; name a directory.");
+        }
+        if (java.nio.file.Files.exists(configDir) && !java.nio.file.Files.isDirectory(configDir)) {
+            throw new ParameterException(spec.commandLine(), "--config-dir " + configDir + " is not a directory.");
+        }
     }
 
     boolean json() {

@@ -2,13 +2,11 @@ package org.libstorage.storagectl;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -249,19 +247,30 @@ final class VolumeVerbs {
             long amount;
             try {
                 amount = Sizes.parse(negative || capacity.startsWith("+") ? capacity.substring(1) : capacity);
-            } catch (IllegalArgumentException e) {
+            } catch (StorageException e) {
                 throw usageError("Invalid CAPACITY: " + e.getMessage());
             }
             Volume v = volume();
             long target = amount;
             if (delta) {
                 long current = v.info().capacity();
-                target = negative ? current - amount : Math.addExact(current, amount);
+                if (!negative && amount > Long.MAX_VALUE - current) {
+                    throw new StorageException(ErrorCode.INVALID_ARGUMENT, "volume '" + v.name() + "'", "vol-resize",
+                            "Growing volume '" + v.name() + "' (" + current + " bytes) by " + amount + " bytes gives more than "
+                                    + "the largest size, " + Long.MAX_VALUE + " bytes.");
+                }
+                target = negative ? current - amount : current + amount;
                 if (target < 0) {
                     throw new StorageException(ErrorCode.INVALID_ARGUMENT, "volume '" + v.name() + "'", "vol-resize",
                             "Shrinking volume '" + v.name() + "' by " + Sizes.human(amount) + " would go below zero (it holds "
                                     + Sizes.human(current) + ").");
                 }
+            }
+            if (!shrink && target < v.info().capacity()) {
+                // The library's refusal names its own option; the user here typed storagectl's.
+                throw new StorageException(ErrorCode.INVALID_ARGUMENT, "volume '" + v.name() + "'", "vol-resize",
+                        "The new capacity " + target + " bytes of volume '" + v.name() + "' is below its current capacity "
+                                + v.info().capacity() + " bytes; add --shrink to lose the data past " + target + " bytes.");
             }
             List<ResizeOption> options = new ArrayList<>();
             if (shrink) {
@@ -398,18 +407,28 @@ final class VolumeVerbs {
         }
     }
 
-    @Command(name = "vol-upload", description = "Writes a file's contents into a volume (runs of zeros stay holes).")
+    @Command(name = "vol-upload", description = "Writes a file's contents into a volume (runs of zeros stay holes). "
+            + "FILE may be a pipe, /dev/stdin or a device: it is read until its end or --length.")
     static final class VolUpload extends Transfer {
         @Override
         void execute() throws IOException {
             Volume v = volume();
+            TransferFiles.Source input = TransferFiles.openSource(file);
             long done = 0;
-            try (FileChannel in = openInput(); ProgressBar bar = root.progress("upload")) {
-                long total = length == null ? in.size() : Math.min(length, in.size());
-                try (WritableByteChannel target = v.upload(offset, lengthOrAll())) {
+            try (FileChannel in = input.channel(); ProgressBar bar = root.progress("upload")) {
+                // A regular file's size is known: the whole transfer is checked against the
+                // volume's end and the pool's free space before a byte is written. Anything
+                // else (pipe, terminal, character device) is read until its end or --length.
+                long total = input.size().isPresent()
+                        ? (length == null ? input.size().getAsLong() : Math.min(length, input.size().getAsLong()))
+                        : lengthOrAll();
+                if (input.size().isPresent()) {
+                    TransferFiles.requireRoom(v, offset, total, input);
+                }
+                try (WritableByteChannel target = v.upload(offset, total)) {
                     ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
-                    while (done < total) {
-                        buffer.clear().limit((int) Math.min(buffer.capacity(), total - done));
+                    while (total < 0 || done < total) {
+                        buffer.clear().limit((int) (total < 0 ? buffer.capacity() : Math.min(buffer.capacity(), total - done)));
                         int n = in.read(buffer);
                         if (n < 0) {
                             break;
@@ -423,24 +442,15 @@ final class VolumeVerbs {
                             }
                         }
                         done += n;
-                        bar.progress(done, total);
+                        bar.progress(done, Math.max(total, done));
                     }
                 }
             }
             out().println("Uploaded " + done + " bytes from " + file + " to vol " + v.name());
         }
-
-        private FileChannel openInput() {
-            try {
-                return FileChannel.open(file, StandardOpenOption.READ);
-            } catch (IOException e) {
-                throw new StorageException(ErrorCode.INVALID_ARGUMENT, "file " + file, "vol-upload",
-                        "Cannot read " + Storagectl.describe(e) + ".", e);
-            }
-        }
     }
 
-    @Command(name = "vol-download", description = "Copies a volume's contents into a file.")
+    @Command(name = "vol-download", description = "Copies a volume's contents into a file (or a device or pipe).")
     static final class VolDownload extends Transfer {
         @Option(names = "--sparse", description = "Leave runs of zeros as holes in FILE.")
         boolean sparse;
@@ -450,13 +460,17 @@ final class VolumeVerbs {
             Volume v = volume();
             long total = length != null ? length : Math.max(0, v.info().capacity() - offset);
             long done = 0;
-            try (RandomAccessFile output = new RandomAccessFile(file.toFile(), "rw");
+            TransferFiles.Destination destination = TransferFiles.openDestination(file, v);
+            // Holes are positions skipped in a file; a device or pipe gets every zero written.
+            boolean holes = sparse && destination.regular();
+            try (FileChannel out = destination.channel();
                  ProgressBar bar = root.progress("download");
                  ReadableByteChannel source = v.download(offset, lengthOrAll())) {
-                output.setLength(0);
-                FileChannel out = output.getChannel();
+                if (destination.regular()) {
+                    out.truncate(0);
+                }
                 ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
-                ByteBuffer zeros = sparse ? ByteBuffer.allocateDirect(BUFFER) : null;
+                ByteBuffer zeros = holes ? ByteBuffer.allocateDirect(BUFFER) : null;
                 while (true) {
                     buffer.clear();
                     int n = source.read(buffer);
@@ -464,18 +478,20 @@ final class VolumeVerbs {
                         break;
                     }
                     buffer.flip();
-                    if (sparse && buffer.mismatch(zeros.clear().limit(buffer.remaining())) == -1) {
+                    if (holes && buffer.mismatch(zeros.clear().limit(buffer.remaining())) == -1) {
                         out.position(out.position() + n); // a hole: skip instead of writing zeros
                     } else {
                         while (buffer.hasRemaining()) {
-                            out.write(buffer);
+                            destination.write(out, buffer);
                         }
                     }
                     done += n;
                     bar.progress(done, total);
                 }
-                // A trailing hole is only a position so far; give the file its full length.
-                output.setLength(done);
+                if (destination.regular()) {
+                    // A trailing hole is only a position so far; give the file its full length.
+                    destination.setLength(out, done);
+                }
             }
             out().println("Downloaded " + done + " bytes from vol " + v.name() + " to " + file);
         }

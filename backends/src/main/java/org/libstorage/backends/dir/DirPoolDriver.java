@@ -49,7 +49,7 @@ final class DirPoolDriver extends FilePoolDriver {
             }
             if (mode == BuildMode.NO_OVERWRITE && !isEmpty(operation)) {
                 throw new StorageException(ErrorCode.DEVICE_BUSY, object(), operation, "The target directory " + target
-                        + " of pool '" + name() + "' is not empty; build with OVERWRITE to adopt its files as volumes.");
+                        + " of pool '" + name() + "' is not empty; build with overwrite to adopt its files as volumes.");
             }
         } else {
             makeDirectory(operation);

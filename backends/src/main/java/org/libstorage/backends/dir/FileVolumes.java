@@ -507,7 +507,7 @@ public final class FileVolumes {
 
     private static StorageException shrinkRefused(String name, long current, long capacity, String object, String operation) {
         return new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation, "Resizing volume '" + name + "' from "
-                + current + " to " + capacity + " bytes would shrink it; ask for ALLOW_SHRINK (--shrink) to lose the data past "
+                + current + " to " + capacity + " bytes would shrink it; allow shrinking to lose the data past "
                 + capacity + " bytes.");
     }
 

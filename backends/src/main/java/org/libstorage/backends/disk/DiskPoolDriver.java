@@ -23,6 +23,7 @@ import org.libstorage.nativelib.Fd;
 import org.libstorage.nativelib.Fdisk;
 import org.libstorage.nativelib.Libc;
 import org.libstorage.nativelib.NativeCallException;
+import org.libstorage.spi.SizeArithmetic;
 import org.libstorage.spi.PoolContents;
 import org.libstorage.spi.PoolDriver;
 
@@ -243,7 +244,7 @@ final class DiskPoolDriver implements PoolDriver {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, volumeObject, operation,
                     "A partition needs a positive capacity, not " + volume.capacity() + " bytes.");
         }
-        long wanted = roundUp(volume.capacity(), label.sectorSize());
+        long wanted = SizeArithmetic.roundUp(volume.capacity(), label.sectorSize(), volumeObject, operation);
         long largest = label.freeSpaces().stream().mapToLong(Fdisk.FreeSpace::sizeBytes).max().orElse(0);
         if (wanted > largest) {
             throw new StorageException(ErrorCode.NO_SPACE, volumeObject, operation, "A partition of " + wanted
@@ -390,7 +391,4 @@ final class DiskPoolDriver implements PoolDriver {
         }
     }
 
-    private static long roundUp(long value, long unit) {
-        return (value + unit - 1) / unit * unit;
-    }
 }
