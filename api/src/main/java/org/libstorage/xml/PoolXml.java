@@ -56,7 +56,8 @@ public final class PoolXml {
         PoolTypeRules rules = PoolTypeRules.of(type);
 
         PoolSource source = root.child("source").map(PoolXml::source).orElse(PoolSource.EMPTY);
-        Optional<String> name = root.child("name").map(XmlElement::trimmedText).filter(s -> !s.isEmpty());
+        // Names are taken as written (libvirt does not trim them either); Names refuses outer blanks.
+        Optional<String> name = root.child("name").map(XmlElement::text).filter(s -> !s.isBlank());
         if (name.isEmpty() && rules.sourceName()) {
             // As libvirt does: pools named after their source (a VG, a zpool, an RBD pool) may omit <name>.
             name = source.name();

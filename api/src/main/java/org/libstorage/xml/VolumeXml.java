@@ -48,7 +48,7 @@ public final class VolumeXml {
             throw invalid("The volume XML's root element " + root.where() + " is in the namespace '" + root.namespace()
                     + "', but libvirt's <volume> has none.");
         }
-        String name = root.child("name").map(XmlElement::trimmedText).filter(s -> !s.isEmpty())
+        String name = root.child("name").map(XmlElement::text).filter(s -> !s.isBlank())
                 .orElseThrow(() -> invalid("The volume XML has no <name> element."));
         XmlElement capacity = root.child("capacity")
                 .orElseThrow(() -> invalid("The volume XML for '" + name + "' has no <capacity> element."));
