@@ -32,7 +32,7 @@ import org.libstorage.VolumeDefinition.VolumeTarget;
 import org.libstorage.VolumeFormat;
 import org.libstorage.VolumeType;
 import org.libstorage.WipeAlgorithm;
-import org.libstorage.fallback.CommandException;
+import org.libstorage.lower.CommandException;
 import org.libstorage.fallback.CommandRunner;
 import org.libstorage.fallback.QemuImg;
 import org.libstorage.nativelib.Fd;

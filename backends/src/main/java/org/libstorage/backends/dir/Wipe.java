@@ -15,7 +15,7 @@ import org.libstorage.StorageException;
 import org.libstorage.VolumeDefinition;
 import org.libstorage.VolumeFormat;
 import org.libstorage.WipeAlgorithm;
-import org.libstorage.fallback.CommandException;
+import org.libstorage.lower.CommandException;
 import org.libstorage.fallback.QemuImg;
 import org.libstorage.nativelib.Fd;
 import org.libstorage.nativelib.Libc;
