@@ -78,6 +78,12 @@ final class Failures {
     }
 
     static StorageException io(String object, String operation, String what, Exception cause) {
+        if (cause instanceof java.nio.file.AccessDeniedException denied) {
+            return new StorageException(ErrorCode.PERMISSION_DENIED, object, operation,
+                    "Cannot " + what + ": permission denied on " + denied.getFile()
+                            + " (it belongs to another user; run as that user or name your own configuration directory).",
+                    cause);
+        }
         return new StorageException(ErrorCode.IO_ERROR, object, operation,
                 "Cannot " + what + ": " + cause.getMessage() + ".", cause);
     }
