@@ -198,8 +198,10 @@ public final class PoolXml {
         });
         element.child("protocol").ifPresent(p -> {
             String ver = XmlValues.required(p, "ver").strip();
-            if (!ver.matches("[0-9]{1,9}")) {
-                throw invalid("The protocol version ver='" + ver + "' of " + p.where() + " is not a number.");
+            // A version has a minor part (NFS 4.1, 4.2), as libvirt's schema allows.
+            if (!ver.matches("[0-9]{1,9}(\\.[0-9]{1,9})?")) {
+                throw invalid("The protocol version ver='" + ver + "' of " + p.where()
+                        + " is not a version number such as 3, 4 or 4.1.");
             }
             b.protocolVersion(ver);
         });
