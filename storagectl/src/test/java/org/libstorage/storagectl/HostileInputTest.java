@@ -163,6 +163,32 @@ class HostileInputTest {
         assertTrue(dir.err().contains(tmp + " is a directory"), dir.err());
     }
 
+    // ---- a dir pool's target is where it was, never where a link points now ----
+
+    @Test
+    void aTargetReachedThroughASymlinkIsRefusedNamingTheRealDirectory() throws IOException {
+        Path real = Files.createDirectories(tmp.resolve("real"));
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), real);
+        ok("pool-define-as", "linked", "dir", "--target", link.toString());
+        Cli.Result r = fails(2, "pool-start", "linked");
+        assertTrue(r.err().contains("goes through a symbolic link") && r.err().contains(real.toString()), r.err());
+    }
+
+    @Test
+    void aTargetSwappedForASymlinkAfterStartIsNotFollowed() throws IOException {
+        ok("vol-create-as", "images", "a.img", "1MiB");
+        Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+        Path victim = Files.writeString(elsewhere.resolve("a.img"), "never in the pool");
+        Files.move(poolDir, tmp.resolve("images.moved"));
+        Files.createSymbolicLink(poolDir, elsewhere);
+        for (String[] verb : List.of(new String[] {"vol-delete", "a.img", "--pool", "images"},
+                new String[] {"vol-wipe", "a.img", "--pool", "images"})) {
+            Cli.Result r = fails(2, verb);
+            assertTrue(r.err().contains("is now a symbolic link"), r.err());
+        }
+        assertEquals("never in the pool", Files.readString(victim));
+    }
+
     // ---- global options ----
 
     @Test
