@@ -18,6 +18,8 @@ public enum ErrorCode {
     BACKEND_UNAVAILABLE(Category.UNSUPPORTED),
     NO_SPACE(Category.RESOURCE),
     DEVICE_BUSY(Category.CONFLICT),
+    /** A job (clone, wipe, upload, ...) is using the volume, or the pool, in a way that excludes this operation. */
+    VOLUME_BUSY(Category.CONFLICT),
     PERMISSION_DENIED(Category.PERMISSION),
     TIMEOUT(Category.RESOURCE),
     CANCELLED(Category.CANCELLED),

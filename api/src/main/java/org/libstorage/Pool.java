@@ -28,6 +28,12 @@ public interface Pool {
 
     PoolInfo info();
 
+    /**
+     * The pool's definition, whether it is active, whether it autostarts, and its space, in one
+     * look (what a listing needs). Never waits for a clone, wipe or upload running on the pool.
+     */
+    PoolStatus status();
+
     /** Prepares the source: makes the directory, filesystem, label, volume group. */
     void build(BuildMode mode);
 

@@ -1,18 +1,29 @@
 package org.libstorage;
 
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
  * Where definitions are kept ({@code configDir}: persistent) and where run-time state and locks
  * live ({@code runDir}: cleared at boot), and where secrets come from (by default files in
- * {@code <configDir>/secrets}, see {@link FileSecretStore}).
+ * {@code <configDir>/secrets}, see {@link FileSecretStore}); options for the backends
+ * ({@code lvm.engine=command}, {@code lvm.config=...}: each backend documents its own), and a
+ * {@link StageHook} for tests.
  */
-public record StorageConfig(Path configDir, Path runDir, SecretStore secrets) {
+public record StorageConfig(Path configDir, Path runDir, SecretStore secrets, Map<String, String> backendOptions,
+                            StageHook stageHook) {
     public StorageConfig {
         Objects.requireNonNull(configDir, "configDir");
         Objects.requireNonNull(runDir, "runDir");
         Objects.requireNonNull(secrets, "secrets");
+        backendOptions = Map.copyOf(backendOptions);
+        Objects.requireNonNull(stageHook, "stageHook");
+    }
+
+    public StorageConfig(Path configDir, Path runDir, SecretStore secrets) {
+        this(configDir, runDir, secrets, Map.of(), StageHook.NONE);
     }
 
     /**
@@ -45,6 +56,18 @@ public record StorageConfig(Path configDir, Path runDir, SecretStore secrets) {
     }
 
     public StorageConfig withSecrets(SecretStore store) {
-        return new StorageConfig(configDir, runDir, store);
+        return new StorageConfig(configDir, runDir, store, backendOptions, stageHook);
+    }
+
+    /** This configuration with backend option {@code name} set to {@code value}. */
+    public StorageConfig withBackendOption(String name, String value) {
+        Map<String, String> options = new HashMap<>(backendOptions);
+        options.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+        return new StorageConfig(configDir, runDir, secrets, options, stageHook);
+    }
+
+    /** This configuration calling {@code hook} at the stages of long operations (a test seam). */
+    public StorageConfig withStageHook(StageHook hook) {
+        return new StorageConfig(configDir, runDir, secrets, backendOptions, hook);
     }
 }

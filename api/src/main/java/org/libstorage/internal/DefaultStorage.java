@@ -22,6 +22,7 @@ import org.libstorage.Pool;
 import org.libstorage.PoolDefinition;
 import org.libstorage.PoolSource;
 import org.libstorage.PoolType;
+import org.libstorage.StageHook;
 import org.libstorage.Storage;
 import org.libstorage.StorageConfig;
 import org.libstorage.StorageException;
@@ -46,6 +47,7 @@ public final class DefaultStorage implements Storage {
     private final StorageConfig config;
     private final Layout layout;
     private final Registry registry;
+    private final Claims claims;
     private final Backends backends;
     private final ConcurrentMap<String, PoolRuntime> runtimes = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -53,7 +55,8 @@ public final class DefaultStorage implements Storage {
     private DefaultStorage(StorageConfig config, Backends backends) {
         this.config = config;
         this.layout = Layout.of(config);
-        this.registry = new Registry(layout);
+        this.registry = new Registry(layout, config.stageHook());
+        this.claims = new Claims(layout);
         this.backends = backends;
     }
 
@@ -245,7 +248,7 @@ public final class DefaultStorage implements Storage {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, null, operation, "No volume path was given.");
         }
         PoolRuntime.ResolvedPath wanted = PoolRuntime.ResolvedPath.of(path);
-        return findVolume(operation, runtime -> runtime.volumeByPath(wanted));
+        return findVolume(operation, runtime -> runtime.volumeByPath(wanted, path));
     }
 
     private Optional<Volume> findVolume(String operation,
@@ -344,6 +347,50 @@ public final class DefaultStorage implements Storage {
         return registry;
     }
 
+    Claims claims() {
+        return claims;
+    }
+
+    StageHook stageHook() {
+        return config.stageHook();
+    }
+
+    /**
+     * The stamp of pool {@code name}'s {@code changes} file: it moves whenever a process changes
+     * the pool's volumes, so a listing cached here is stale when it differs from the one taken
+     * with it. Empty when nothing changed since boot.
+     */
+    Optional<Registry.Stamp> changes(String name) {
+        try {
+            return Registry.Stamp.of(layout.changes(name));
+        } catch (IOException e) {
+            throw Failures.io(Failures.pool(name), null, "read " + layout.changes(name), e);
+        }
+    }
+
+    /** Moves pool {@code name}'s {@code changes} stamp; returns the new one. Call under the pool lock. */
+    Optional<Registry.Stamp> markChanged(String name) {
+        Path file = layout.changes(name);
+        try {
+            Optional<Registry.Stamp> before = Registry.Stamp.of(file);
+            if (before.isEmpty()) {
+                Files.createDirectories(file.getParent());
+                Files.deleteIfExists(file);
+                Files.createFile(file);
+                // Whatever the umask (liblvm2cmd sets 0077 around its calls).
+                Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            }
+            // An explicit time, always later than the last one: the file system's own clock may be too coarse.
+            java.time.Instant now = java.time.Instant.now();
+            java.time.Instant last = before.map(s -> s.modified().toInstant()).orElse(java.time.Instant.EPOCH);
+            java.time.Instant next = now.isAfter(last) ? now : last.plusNanos(1000);
+            Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(next));
+            return Registry.Stamp.of(file);
+        } catch (IOException e) {
+            throw Failures.io(Failures.pool(name), null, "update " + file, e);
+        }
+    }
+
     Backends backendRegistry() {
         return backends;
     }
@@ -388,16 +435,21 @@ public final class DefaultStorage implements Storage {
         if (backend.isEmpty()) {
             return run; // Nothing can ask the system; the mark is all we know.
         }
+        if (runtime.probed(run.get().stamp())) {
+            return run; // The backend said so for this activation; refresh and state changes ask again.
+        }
         PoolDriver driver = driver(runtime, backend.get(), live, operation);
         boolean reallyActive = Failures.driverCall(Failures.pool(name), operation, driver::isActive);
-        if (!reallyActive) {
+        if (reallyActive) {
+            runtime.setProbed(run.get().stamp());
+        } else {
             LOG.log(Level.INFO, "pool ''{0}'' was marked active but its storage is not there any more;"
                     + " marking it inactive", name);
             registry.deleteRunState(name, operation);
             runtime.clearContents();
             return Optional.empty();
         }
-        if (!runtime.hasContents(run.get().stamp())) {
+        if (!runtime.sameActivation(run.get().stamp())) {
             runtime.clearContents();
         }
         return run;
@@ -416,7 +468,8 @@ public final class DefaultStorage implements Storage {
         } catch (IOException e) {
             throw Failures.io(object, operation, "create the run-time directory " + stateDir, e);
         }
-        BackendContext context = new BackendContext(stateDir, config.secrets());
+        BackendContext context = new BackendContext(stateDir, config.secrets(),
+                new PoolJobs(definition.name(), this), config.backendOptions());
         PoolDriver driver = Failures.driverCall(object, operation, () -> backend.open(definition, context));
         if (driver == null) {
             throw new StorageException(ErrorCode.INTERNAL_ERROR, object, operation,

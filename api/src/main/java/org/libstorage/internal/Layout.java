@@ -13,10 +13,12 @@ import org.libstorage.StorageException;
  * <li>{@code <configDir>/storage/autostart/<name>} — autostart markers (symlinks to the definition);</li>
  * <li>{@code <runDir>/storage/<name>.xml} — the definition of each active pool as it was started;</li>
  * <li>{@code <runDir>/storage/state/<name>/} — each driver's private run-time directory;</li>
+ * <li>{@code <runDir>/storage/jobs/<name>/} — the claims of the pool's running jobs ({@link Claims})
+ *     and {@code changes}, whose time stamp moves whenever a process changes the pool's volumes;</li>
  * <li>{@code <runDir>/locks/pool-<name>.lock}, {@code <runDir>/locks/registry.lock} — lock files.</li>
  * </ul>
  */
-record Layout(Path definitions, Path autostart, Path runState, Path driverState, Path locks) {
+record Layout(Path definitions, Path autostart, Path runState, Path driverState, Path jobs, Path locks) {
 
     private static final String DEFINITION_SUFFIX = ".xml";
     private static final String LOCK_PREFIX = "pool-";
@@ -34,7 +36,7 @@ record Layout(Path definitions, Path autostart, Path runState, Path driverState,
         Path storage = config_.resolve("storage");
         Path runStorage = run.resolve("storage");
         return new Layout(storage, storage.resolve("autostart"), runStorage, runStorage.resolve("state"),
-                run.resolve("locks"));
+                runStorage.resolve("jobs"), run.resolve("locks"));
     }
 
     Path definition(String pool) {
@@ -51,6 +53,14 @@ record Layout(Path definitions, Path autostart, Path runState, Path driverState,
 
     Path driverState(String pool) {
         return driverState.resolve(pool);
+    }
+
+    Path jobs(String pool) {
+        return jobs.resolve(pool);
+    }
+
+    Path changes(String pool) {
+        return jobs.resolve(pool).resolve("changes");
     }
 
     Path poolLock(String pool) {

@@ -11,8 +11,10 @@ import org.libstorage.ErrorCode;
 import org.libstorage.Pool;
 import org.libstorage.PoolDefinition;
 import org.libstorage.PoolInfo;
+import org.libstorage.PoolStatus;
 import org.libstorage.PoolType;
 import org.libstorage.ProgressListener;
+import org.libstorage.StageHook;
 import org.libstorage.StorageException;
 import org.libstorage.Volume;
 import org.libstorage.VolumeDefinition;
@@ -25,7 +27,14 @@ import org.libstorage.xml.PoolXml;
 /**
  * A handle on a defined pool, naming it by name and UUID: it stays valid while a pool with that
  * name and UUID is defined (in this process or another), and gives {@link ErrorCode#NO_SUCH_POOL}
- * after. Every operation runs under the pool's lock and re-reads the pool's files first.
+ * after. Every operation decides under the pool's lock and re-reads the pool's files first.
+ *
+ * <p>Operations that move data are jobs: under the lock they check the volume is free and record
+ * a claim on it ({@link Claims}); they let go of the lock while the data moves, so listings and
+ * other volumes' operations go on; then they take the lock again to commit. A new volume is
+ * claimed as being created under its name from the first moment, so it is never listed before
+ * its job commits, and what a job that died left is cleaned up by the next operation that looks
+ * at the pool's claims (every change, and every refresh).
  *
  * <p>While a pool is active, its driver works from the definition it was started with (kept in
  * the run directory); a redefinition takes effect at the next start, as in libvirt.
@@ -104,12 +113,15 @@ final class PoolHandle implements Pool {
         return storage.driver(state.runtime(), backend, definition, operation);
     }
 
-    /** Makes sure the runtime holds a refresh of the active pool. */
+    /**
+     * Makes sure the runtime holds a refresh of the active pool that is still current: taken in
+     * this activation, and no process changed the pool's volumes since ({@code changes} stamp).
+     */
     private PoolRuntime contents(State state, String operation) {
         requireActive(state, operation);
         PoolRuntime runtime = state.runtime();
         Registry.Stamp activation = state.live().orElseThrow().stamp();
-        if (!runtime.hasContents(activation)) {
+        if (!runtime.hasContents(activation, storage.changes(name))) {
             refresh(state, operation);
         }
         return runtime;
@@ -117,12 +129,99 @@ final class PoolHandle implements Pool {
 
     private void refresh(State state, String operation) {
         PoolDriver driver = driver(state, operation);
+        // Claims first: what dead jobs left goes before the driver looks, and volumes still being
+        // created are kept out of the listing.
+        Claims.Scan claims = claims(state, operation);
         PoolContents contents = Failures.driverCall(object, operation, driver::refresh);
         if (contents == null) {
             throw new StorageException(ErrorCode.INTERNAL_ERROR, object, operation,
                     "The " + state.current().type() + " backend's refresh of pool '" + name + "' returned nothing.");
         }
-        state.runtime().setContents(state.live().orElseThrow().stamp(), contents);
+        if (claims.live().stream().anyMatch(c -> c.use() == Claims.Use.CREATE)) {
+            contents = new PoolContents(contents.info(),
+                    contents.volumes().stream().filter(v -> !claims.creating(v.name())).toList(), contents.source());
+        }
+        state.runtime().setContents(state.live().orElseThrow().stamp(), storage.changes(name), contents);
+    }
+
+    /**
+     * The pool's claims, after cleaning up after jobs that died: a volume a dead job was creating
+     * in place is deleted (a driver that fills new volumes under temporary names removes those in
+     * its next refresh, which the cleared contents bring about). Call under the pool lock.
+     */
+    private Claims.Scan claims(State state, String operation) {
+        Claims.Scan scan = storage.claims().scan(name);
+        if (scan.dead().isEmpty()) {
+            return scan;
+        }
+        Optional<PoolDriver> driver = state.active() ? availableDriver(state, operation) : Optional.empty();
+        for (Claims.Claim dead : scan.dead()) {
+            LOG.log(Level.INFO, "pool ''{0}'': the {1} of volume ''{2}'' by process {3} ended without finishing;"
+                    + " cleaning up", name, dead.operation(), dead.volume(), dead.pid());
+            if (dead.use() == Claims.Use.CREATE && driver.isPresent() && driver.get().fillsInPlace()) {
+                try {
+                    removeHalfMade(driver.get(), dead, operation);
+                } catch (StorageException e) {
+                    // Keep the claim, so the volume stays hidden and the next operation tries again.
+                    LOG.log(Level.WARNING, "pool ''{0}'': cannot remove the half-made volume ''{1}'': {2}",
+                            name, dead.volume(), e.getMessage());
+                    continue;
+                }
+            }
+            storage.claims().remove(name, dead);
+        }
+        state.runtime().clearContents();
+        return storage.claims().scan(name);
+    }
+
+    private Optional<PoolDriver> availableDriver(State state, String operation) {
+        try {
+            return Optional.of(driver(state, operation));
+        } catch (StorageException e) {
+            return Optional.empty();
+        }
+    }
+
+    private void removeHalfMade(PoolDriver driver, Claims.Claim dead, String operation) {
+        PoolContents found = Failures.driverCall(object, operation, driver::refresh);
+        for (VolumeDefinition volume : found.volumes()) {
+            if (volume.name().equals(dead.volume())) {
+                Failures.driverRun(Failures.volume(volume.name(), name), operation, () -> driver.deleteVolume(volume));
+            }
+        }
+    }
+
+    /** Refuses {@code use} of {@code volumeName} while a job's claim excludes it. */
+    private void requireFree(Claims.Scan claims, String volumeName, Claims.Use use, String operation) {
+        Optional<Claims.Claim> conflict = claims.conflicting(volumeName, use);
+        if (conflict.isPresent()) {
+            throw busy(volumeName, conflict.get(), operation);
+        }
+    }
+
+    private StorageException busy(String volumeName, Claims.Claim holder, String operation) {
+        return new StorageException(ErrorCode.VOLUME_BUSY, Failures.volume(volumeName, name), operation,
+                "Volume '" + volumeName + "' of pool '" + name + "' is " + holder.describe() + "; " + operation
+                        + " must wait until that ends.");
+    }
+
+    /** Refuses to stop, delete or undefine a pool while jobs run on it. */
+    private void requireNoJobs(State state, String operation) {
+        Claims.Scan claims = claims(state, operation);
+        if (claims.busy()) {
+            List<String> uses = claims.live().stream().limit(3)
+                    .map(c -> "volume '" + c.volume() + "' is " + c.describe()).toList();
+            int more = claims.live().size() - uses.size();
+            throw new StorageException(ErrorCode.VOLUME_BUSY, object, operation,
+                    "Pool '" + name + "' has jobs running (" + String.join("; ", uses)
+                            + (more > 0 ? "; and " + more + " more" : "") + "); " + operation
+                            + " must wait until they end.");
+        }
+    }
+
+    /** After a change of the pool's volumes: tells other processes their listing is stale, and keeps ours. */
+    private void changed(PoolRuntime runtime) {
+        runtime.setChanges(storage.markChanged(name));
     }
 
     // ---- Pool ----
@@ -164,6 +263,13 @@ final class PoolHandle implements Pool {
     @Override
     public boolean isActive() {
         return locked("pool-info", State::active);
+    }
+
+    @Override
+    public PoolStatus status() {
+        return locked("pool-info", state -> new PoolStatus(state.current(), state.active(),
+                storage.registry().isAutostart(name),
+                state.active() ? contents(state, "pool-info").info() : PoolInfo.inactive()));
     }
 
     @Override
@@ -243,6 +349,7 @@ final class PoolHandle implements Pool {
         String operation = "pool-destroy";
         locked(operation, state -> {
             requireActive(state, operation);
+            requireNoJobs(state, operation);
             PoolDriver driver = driver(state, operation);
             Failures.driverRun(object, operation, driver::stop);
             storage.registry().deleteRunState(name, operation);
@@ -256,6 +363,7 @@ final class PoolHandle implements Pool {
         String operation = "pool-delete";
         locked(operation, state -> {
             requireInactive(state, operation, "stop it before deleting it");
+            requireNoJobs(state, operation);
             PoolDriver driver = driver(state, operation);
             Failures.driverRun(object, operation, driver::delete);
             return null;
@@ -272,6 +380,7 @@ final class PoolHandle implements Pool {
              FileLocks.Held _ = storage.lockPool(name, operation)) {
             State state = state(operation);
             requireInactive(state, operation, "stop it before undefining it");
+            requireNoJobs(state, operation);
             storage.registry().setAutostart(name, false, operation);
             storage.registry().deleteRunState(name, operation);
             storage.registry().deleteDefinition(name, operation);
@@ -283,8 +392,12 @@ final class PoolHandle implements Pool {
     public void refresh() {
         String operation = "pool-refresh";
         locked(operation, state -> {
-            requireActive(state, operation);
-            refresh(state, operation);
+            // A refresh asks the backend again whether the pool is there (other calls trust the last answer).
+            state.runtime().forgetProbe();
+            State probed = state(operation);
+            requireActive(probed, operation);
+            refresh(probed, operation);
+            changed(probed.runtime());
             return null;
         });
     }
@@ -318,14 +431,27 @@ final class PoolHandle implements Pool {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation, "No volume definition was given.");
         }
         String volumeObject = Failures.volume(definition.name(), name);
-        return locked(operation, state -> {
+        if (definition.allocation().orElse(0) <= 0) {
+            // Nothing to fill: made and listed in one step under the lock.
+            return locked(operation, state -> {
+                PoolRuntime runtime = contents(state, operation);
+                requireNew(state, runtime, definition.name(), volumeObject, operation);
+                PoolDriver driver = driver(state, operation);
+                VolumeDefinition created = Failures.driverCall(volumeObject, operation,
+                        () -> driver.createVolume(definition));
+                VolumeHandle handle = remember(runtime, created, volumeObject, operation);
+                changed(runtime);
+                return handle;
+            });
+        }
+        Started job = locked(operation, state -> {
             PoolRuntime runtime = contents(state, operation);
-            requireNew(runtime, definition.name(), volumeObject, operation);
+            requireNew(state, runtime, definition.name(), volumeObject, operation);
             PoolDriver driver = driver(state, operation);
-            VolumeDefinition created = Failures.driverCall(volumeObject, operation,
-                    () -> driver.createVolume(definition));
-            return remember(runtime, created, volumeObject, operation);
+            return new Started(driver, List.of(claim(definition.name(), Claims.Use.CREATE, operation, volumeObject)));
         });
+        return job.run(operation, volumeObject, () -> Failures.driverCall(volumeObject, operation,
+                () -> job.driver().createVolume(definition)), created -> commitNew(created, job, volumeObject, operation));
     }
 
     @Override
@@ -341,25 +467,34 @@ final class PoolHandle implements Pool {
         ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
         String volumeObject = Failures.volume(definition.name(), name);
         PoolHandle sourcePool = from.poolHandle();
+        Started job;
         if (sourcePool.name.equals(name)) {
-            return locked(operation, state -> copy(state, state, from, definition, listener, volumeObject, operation));
+            job = locked(operation, state -> startCopy(state, state, from, definition, volumeObject, operation));
+        } else {
+            // Two pools: lock them in name order, so two opposite copies cannot deadlock.
+            PoolHandle first = name.compareTo(sourcePool.name) < 0 ? this : sourcePool;
+            PoolHandle second = first == this ? sourcePool : this;
+            job = first.locked(operation, firstState -> second.locked(operation, secondState -> {
+                State target = first == this ? firstState : secondState;
+                State sourceState = first == this ? secondState : firstState;
+                return startCopy(target, sourceState, from, definition, volumeObject, operation);
+            }));
         }
-        // Two pools: lock them in name order, so two opposite copies cannot deadlock.
-        PoolHandle first = name.compareTo(sourcePool.name) < 0 ? this : sourcePool;
-        PoolHandle second = first == this ? sourcePool : this;
-        return first.locked(operation, firstState -> second.locked(operation, secondState -> {
-            State target = first == this ? firstState : secondState;
-            State sourceState = first == this ? secondState : firstState;
-            return copy(target, sourceState, from, definition, listener, volumeObject, operation);
-        }));
+        VolumeSource volumeSource = job.source().orElseThrow();
+        return job.run(operation, volumeObject, () -> Failures.driverCall(volumeObject, operation,
+                        () -> job.driver().createVolumeFrom(definition, volumeSource, listener)),
+                created -> commitNew(created, job, volumeObject, operation));
     }
 
-    private Volume copy(State target, State sourceState, VolumeHandle from, VolumeDefinition definition,
-                        ProgressListener progress, String volumeObject, String operation) {
+    /** Checks a copy and claims its target (being created) and its source (being read). Under both locks. */
+    private Started startCopy(State target, State sourceState, VolumeHandle from, VolumeDefinition definition,
+                              String volumeObject, String operation) {
         PoolHandle sourcePool = from.poolHandle();
         PoolRuntime targetRuntime = contents(target, operation);
         VolumeDefinition sourceVolume = sourcePool.existingVolume(sourceState, from, operation);
-        requireNew(targetRuntime, definition.name(), volumeObject, operation);
+        requireNew(target, targetRuntime, definition.name(), volumeObject, operation);
+        Claims.Scan sourceClaims = sourcePool.claims(sourceState, operation);
+        sourcePool.requireFree(sourceClaims, sourceVolume.name(), Claims.Use.READ, operation);
         PoolDriver sourceDriver = sourcePool.driver(sourceState, operation);
         PoolDriver targetDriver = driver(target, operation);
         PoolType sourceType = sourceState.current().type();
@@ -380,16 +515,92 @@ final class PoolHandle implements Pool {
                 return Failures.driverCall(sourceObject, operation, () -> sourceDriver.openRead(sourceVolume, 0, -1));
             }
         };
-        VolumeDefinition created = Failures.driverCall(volumeObject, operation,
-                () -> targetDriver.createVolumeFrom(definition, volumeSource, progress));
-        return remember(targetRuntime, created, volumeObject, operation);
+        Claims.Held created = claim(definition.name(), Claims.Use.CREATE, operation, volumeObject);
+        try {
+            Claims.Held read = sourcePool.claim(sourceVolume.name(), Claims.Use.READ, operation, sourceObject);
+            return new Started(targetDriver, List.of(created, read), Optional.of(volumeSource));
+        } catch (RuntimeException | Error e) {
+            created.close();
+            throw e;
+        }
     }
 
-    private void requireNew(PoolRuntime runtime, String volumeName, String volumeObject, String operation) {
+    /** Under the lock again: the new volume joins the listing, then its claim goes. */
+    private Volume commitNew(VolumeDefinition created, Started job, String volumeObject, String operation) {
+        return locked(operation, state -> {
+            PoolRuntime runtime = contents(state, operation);
+            VolumeHandle handle = remember(runtime, created, volumeObject, operation);
+            job.close();
+            changed(runtime);
+            return handle;
+        });
+    }
+
+    /** Records a claim on a volume of this pool for this process. Call under the pool lock. */
+    Claims.Held claim(String volumeName, Claims.Use use, String operation, String volumeObject) {
+        return storage.claims().record(name, volumeName, use, operation, volumeObject);
+    }
+
+    /**
+     * A job that has claimed its volumes and let go of the lock: the driver to call, the claims to
+     * let go of when it ends, and for a copy, its source.
+     */
+    private final class Started implements AutoCloseable {
+        private final PoolDriver driver;
+        private final List<Claims.Held> claims;
+        private final Optional<VolumeSource> source;
+
+        Started(PoolDriver driver, List<Claims.Held> claims, Optional<VolumeSource> source) {
+            this.driver = driver;
+            this.claims = new java.util.concurrent.CopyOnWriteArrayList<>(claims);
+            this.source = source;
+        }
+
+        Started(PoolDriver driver, List<Claims.Held> claims) {
+            this(driver, claims, Optional.empty());
+        }
+
+        PoolDriver driver() {
+            return driver;
+        }
+
+        Optional<VolumeSource> source() {
+            return source;
+        }
+
+        /** Lets go of every claim; what is already let go of stays so. */
+        @Override
+        public void close() {
+            claims.forEach(Claims.Held::close);
+        }
+
+        /** The job's work outside the lock, then its commit; the claims go however it ends. */
+        <R, T> T run(String operation, String volumeObject, java.util.function.Supplier<R> work,
+                     Function<R, T> commit) {
+            try (this) {
+                StageHook hook = storage.stageHook();
+                R done = PoolJobs.within(name, operation, claims, () -> {
+                    hook.reached(operation, "claimed");
+                    R result = work.get();
+                    hook.reached(operation, "filled");
+                    return result;
+                });
+                if (done == null) {
+                    throw new StorageException(ErrorCode.INTERNAL_ERROR, volumeObject, operation,
+                            "The backend of pool '" + name + "' reported nothing after " + operation + ".");
+                }
+                return commit.apply(done);
+            }
+        }
+    }
+
+    private void requireNew(State state, PoolRuntime runtime, String volumeName, String volumeObject,
+                            String operation) {
         if (runtime.volume(volumeName).isPresent()) {
             throw new StorageException(ErrorCode.VOLUME_EXISTS, volumeObject, operation,
                     "Pool '" + name + "' already has a volume named '" + volumeName + "'.");
         }
+        requireFree(claims(state, operation), volumeName, Claims.Use.CREATE, operation);
     }
 
     private VolumeHandle remember(PoolRuntime runtime, VolumeDefinition created, String volumeObject, String operation) {
@@ -408,8 +619,31 @@ final class PoolHandle implements Pool {
         LOG.log(Level.DEBUG, "{0} {1}", operation, Failures.volume(volume.name(), name));
         return locked(operation, state -> {
             VolumeDefinition current = existingVolume(state, volume, operation);
-            return body.run(new VolumeContext(state.runtime(), () -> driver(state, operation), current));
+            return body.run(new VolumeContext(state, operation, current));
         });
+    }
+
+    /**
+     * A volume operation that moves data: claims the volume for {@code use} under the lock
+     * ({@code VOLUME_BUSY} when a job's claim excludes it), runs {@code work} without the lock,
+     * then lets go of the claim.
+     */
+    void volumeJob(VolumeHandle volume, String operation, Claims.Use use, VolumeWork work) {
+        String volumeObject = Failures.volume(volume.name(), name);
+        VolumeDefinition[] current = new VolumeDefinition[1];
+        Started job = withVolume(volume, operation, c -> {
+            current[0] = c.volume();
+            return new Started(c.driver(), List.of(c.claim(use)));
+        });
+        job.run(operation, volumeObject, () -> {
+            work.run(job.driver(), current[0]);
+            return Boolean.TRUE;
+        }, done -> done);
+    }
+
+    @FunctionalInterface
+    interface VolumeWork {
+        void run(PoolDriver driver, VolumeDefinition volume);
     }
 
     @FunctionalInterface
@@ -417,8 +651,51 @@ final class PoolHandle implements Pool {
         T run(VolumeContext context);
     }
 
-    /** A volume operation's view: the pool's runtime, its driver (opened on demand) and the volume. */
-    record VolumeContext(PoolRuntime runtime, java.util.function.Supplier<PoolDriver> driver, VolumeDefinition volume) {
+    /** A volume operation's view, under the pool lock: the pool's runtime, its driver and claims, and the volume. */
+    final class VolumeContext {
+        private final State state;
+        private final String operation;
+        private final VolumeDefinition volume;
+
+        private VolumeContext(State state, String operation, VolumeDefinition volume) {
+            this.state = state;
+            this.operation = operation;
+            this.volume = volume;
+        }
+
+        PoolRuntime runtime() {
+            return state.runtime();
+        }
+
+        /** The pool's driver, opened on demand. */
+        PoolDriver driver() {
+            return PoolHandle.this.driver(state, operation);
+        }
+
+        VolumeDefinition volume() {
+            return volume;
+        }
+
+        /** Refuses the operation while a job's claim on the volume excludes {@code use}. */
+        void requireFree(Claims.Use use) {
+            PoolHandle.this.requireFree(claims(state, operation), volume.name(), use, operation);
+        }
+
+        /** Refuses a new volume named {@code newName} while a job creates one by that name. */
+        void requireFreeName(String newName) {
+            PoolHandle.this.requireFree(claims(state, operation), newName, Claims.Use.CREATE, operation);
+        }
+
+        /** Claims the volume for {@code use}, after checking no job's claim excludes it. */
+        Claims.Held claim(Claims.Use use) {
+            requireFree(use);
+            return PoolHandle.this.claim(volume.name(), use, operation, Failures.volume(volume.name(), name));
+        }
+
+        /** The pool's volumes changed (created, deleted, resized): tells other processes. */
+        void changed() {
+            PoolHandle.this.changed(state.runtime());
+        }
     }
 
     private VolumeDefinition existingVolume(State state, VolumeHandle volume, String operation) {

@@ -28,11 +28,21 @@ final class PoolRuntime {
 
     /** The activation (run-state file version) the contents belong to; null when there are none. */
     private Registry.Stamp activation;
+    /** The pool's {@code changes} stamp when the contents were last known to be current. */
+    private Optional<Registry.Stamp> changes = Optional.empty();
+    /** The activation the backend last confirmed as really active; null when it must be asked. */
+    private Registry.Stamp probed;
     private PoolInfo info;
     private Optional<PoolSource> foundSource = Optional.empty();
     private final TreeMap<String, VolumeDefinition> volumes = new TreeMap<>();
-    /** Volumes by resolved path and by file key, built on the first path lookup after a change. */
-    private Map<Object, String> pathIndex;
+    /**
+     * Volume names by path as reported (absolute, normalized) and by key, kept up to date with
+     * every change, so a lookup is a hash lookup however many volumes there are.
+     */
+    private final Map<Path, String> byPath = new HashMap<>();
+    private final Map<String, String> byKey = new HashMap<>();
+    /** Volume names by file identity (device, inode), for other spellings: built on first need, then kept. */
+    private Map<Object, String> byFileKey;
 
     /** Lets go of the driver; drivers that hold resources implement {@link AutoCloseable}. */
     void close() {
@@ -58,27 +68,55 @@ final class PoolRuntime {
         driver = newDriver;
     }
 
-    boolean hasContents(Registry.Stamp currentActivation) {
+    boolean probed(Registry.Stamp currentActivation) {
+        return currentActivation.equals(probed);
+    }
+
+    void setProbed(Registry.Stamp currentActivation) {
+        probed = currentActivation;
+    }
+
+    void forgetProbe() {
+        probed = null;
+    }
+
+    boolean sameActivation(Registry.Stamp currentActivation) {
         return activation != null && activation.equals(currentActivation);
     }
 
-    void setContents(Registry.Stamp currentActivation, PoolContents contents) {
+    /** Whether the contents belong to this activation and no process changed the pool since. */
+    boolean hasContents(Registry.Stamp currentActivation, Optional<Registry.Stamp> currentChanges) {
+        return sameActivation(currentActivation) && changes.equals(currentChanges);
+    }
+
+    void setContents(Registry.Stamp currentActivation, Optional<Registry.Stamp> currentChanges, PoolContents contents) {
         activation = currentActivation;
+        changes = currentChanges;
         info = contents.info();
         foundSource = contents.source();
         volumes.clear();
+        byPath.clear();
+        byKey.clear();
+        byFileKey = null;
         for (VolumeDefinition volume : contents.volumes()) {
-            volumes.put(volume.name(), volume);
+            putVolume(volume);
         }
-        pathIndex = null;
+    }
+
+    /** This process changed the pool (and its contents say so already): the new stamp is current. */
+    void setChanges(Optional<Registry.Stamp> currentChanges) {
+        changes = currentChanges;
     }
 
     void clearContents() {
         activation = null;
+        changes = Optional.empty();
         info = null;
         foundSource = Optional.empty();
         volumes.clear();
-        pathIndex = null;
+        byPath.clear();
+        byKey.clear();
+        byFileKey = null;
     }
 
     /** The source as the last refresh found it, where the backend reports one. */
@@ -100,36 +138,59 @@ final class PoolRuntime {
     }
 
     Optional<VolumeDefinition> volumeByKey(String key) {
-        return volumes.values().stream().filter(v -> v.key().map(key::equals).orElse(false)).findFirst();
+        return Optional.ofNullable(byKey.get(key)).map(volumes::get);
     }
 
-    /** The volume at {@code resolved} ({@link ResolvedPath}), comparing real paths, then file keys. */
-    Optional<VolumeDefinition> volumeByPath(ResolvedPath resolved) {
-        if (pathIndex == null) {
-            pathIndex = new HashMap<>();
-            for (VolumeDefinition volume : volumes.values()) {
-                volume.path().ifPresent(p -> {
-                    ResolvedPath r = ResolvedPath.of(p);
-                    pathIndex.putIfAbsent(r.path(), volume.name());
-                    r.fileKey().ifPresent(k -> pathIndex.putIfAbsent(k, volume.name()));
-                });
-            }
+    /**
+     * The volume at {@code resolved} ({@link ResolvedPath}): by its real path or the spelling
+     * asked, then by file identity (another hard link, a bind mount).
+     */
+    Optional<VolumeDefinition> volumeByPath(ResolvedPath resolved, Path asked) {
+        String name = byPath.get(resolved.path());
+        if (name == null) {
+            name = byPath.get(asked.toAbsolutePath().normalize());
         }
-        String name = pathIndex.get(resolved.path());
         if (name == null && resolved.fileKey().isPresent()) {
-            name = pathIndex.get(resolved.fileKey().get());
+            if (byFileKey == null) {
+                byFileKey = new HashMap<>();
+                for (VolumeDefinition volume : volumes.values()) {
+                    indexFileKey(volume);
+                }
+            }
+            name = byFileKey.get(resolved.fileKey().get());
         }
         return Optional.ofNullable(name).map(volumes::get);
     }
 
+    private void indexFileKey(VolumeDefinition volume) {
+        volume.path().flatMap(p -> ResolvedPath.of(p).fileKey()).ifPresent(k -> byFileKey.putIfAbsent(k, volume.name()));
+    }
+
     void putVolume(VolumeDefinition volume) {
-        volumes.put(volume.name(), volume);
-        pathIndex = null;
+        VolumeDefinition old = volumes.put(volume.name(), volume);
+        if (old != null) {
+            unindex(old);
+        }
+        volume.path().ifPresent(p -> byPath.putIfAbsent(p.toAbsolutePath().normalize(), volume.name()));
+        volume.key().ifPresent(k -> byKey.putIfAbsent(k, volume.name()));
+        if (byFileKey != null) {
+            indexFileKey(volume);
+        }
     }
 
     void removeVolume(String name) {
-        volumes.remove(name);
-        pathIndex = null;
+        VolumeDefinition old = volumes.remove(name);
+        if (old != null) {
+            unindex(old);
+        }
+    }
+
+    private void unindex(VolumeDefinition old) {
+        old.path().ifPresent(p -> byPath.remove(p.toAbsolutePath().normalize(), old.name()));
+        old.key().ifPresent(k -> byKey.remove(k, old.name()));
+        if (byFileKey != null) {
+            byFileKey.values().removeIf(old.name()::equals); // rare: only after a lookup by another spelling
+        }
     }
 
     /**

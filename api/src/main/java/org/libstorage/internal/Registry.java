@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.libstorage.ErrorCode;
 import org.libstorage.PoolDefinition;
+import org.libstorage.StageHook;
 import org.libstorage.StorageException;
 import org.libstorage.xml.PoolXml;
 
@@ -56,11 +57,13 @@ final class Registry {
     }
 
     private final Layout layout;
+    private final StageHook hook;
     private final ConcurrentMap<String, Parsed> definitions = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Parsed> runStates = new ConcurrentHashMap<>();
 
-    Registry(Layout layout) {
+    Registry(Layout layout, StageHook hook) {
         this.layout = layout;
+        this.hook = hook;
     }
 
     Layout layout() {
@@ -71,10 +74,12 @@ final class Registry {
     List<Stored> scan() {
         List<Stored> found = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(layout.definitions(), "*.xml")) {
+        boolean temps = false;
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(layout.definitions())) {
             for (Path file : dir) {
                 String name = Layout.poolNameOf(file);
                 if (name == null) {
+                    temps |= file.getFileName().toString().endsWith(AtomicFiles.TEMP_SUFFIX);
                     continue;
                 }
                 seen.add(name);
@@ -86,7 +91,22 @@ final class Registry {
             throw Failures.io(null, "pool-list", "list the pool definitions in " + layout.definitions(), e);
         }
         definitions.keySet().retainAll(seen);
+        if (temps) {
+            removeDeadTemps();
+        }
         return found;
+    }
+
+    /**
+     * Removes the temp files of definitions whose writer was killed mid-write. Every writer of
+     * the definitions directory holds the registry lock, so under it no temp file is anyone's.
+     */
+    private void removeDeadTemps() {
+        try (FileLocks.Held _ = FileLocks.acquire(layout.registryLock(), null, "pool-list")) {
+            AtomicFiles.removeTemps(layout.definitions(), null);
+        } catch (IOException | StorageException e) {
+            LOG.log(Level.WARNING, "cannot remove the temp files left in " + layout.definitions(), e);
+        }
     }
 
     /** The definition of pool {@code name}, read again only if its file changed. */
@@ -146,7 +166,14 @@ final class Registry {
 
     /** Writes the persistent definition of pool {@code name}, already serialized, atomically. */
     void writeDefinition(String xml, String name, String operation) {
-        write(layout.definition(name), xml, name, operation);
+        Path file = layout.definition(name);
+        try {
+            AtomicFiles.removeTemps(layout.definitions(), null); // under the registry lock: all dead
+            AtomicFiles.write(file, xml.getBytes(StandardCharsets.UTF_8),
+                    () -> hook.reached(operation, "definition-written"));
+        } catch (IOException e) {
+            throw Failures.io(Failures.pool(name), operation, "write " + file, e);
+        }
     }
 
     void deleteDefinition(String name, String operation) {
@@ -155,13 +182,24 @@ final class Registry {
     }
 
     void writeRunState(PoolDefinition definition, String operation) {
+        removeRunStateTemps(definition.name());
         write(layout.runState(definition.name()), PoolXml.write(definition, Optional.empty()), definition.name(),
                 operation);
     }
 
     void deleteRunState(String name, String operation) {
+        removeRunStateTemps(name);
         delete(layout.runState(name), name, operation);
         runStates.remove(name);
+    }
+
+    /** Under the pool's lock, the only one writers of its run state hold: its temp files are dead. */
+    private void removeRunStateTemps(String name) {
+        try {
+            AtomicFiles.removeTemps(layout.runState(), layout.runState(name).getFileName().toString());
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot remove the temp files of pool '" + name + "' in " + layout.runState(), e);
+        }
     }
 
     boolean isAutostart(String name) {

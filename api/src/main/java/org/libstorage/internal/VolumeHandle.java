@@ -82,7 +82,7 @@ final class VolumeHandle implements Volume {
     /** The volume re-read by its driver, so sizes are current; updates the pool's cached view. */
     private VolumeDefinition current(String operation) {
         return pool.withVolume(this, operation, c -> {
-            PoolDriver driver = c.driver().get();
+            PoolDriver driver = c.driver();
             Optional<VolumeDefinition> now = Failures.driverCall(object, operation,
                     () -> driver.describeVolume(c.volume()));
             if (now == null || now.isEmpty()) {
@@ -104,9 +104,11 @@ final class VolumeHandle implements Volume {
     public void delete() {
         String operation = "vol-delete";
         pool.withVolume(this, operation, c -> {
-            PoolDriver driver = c.driver().get();
+            c.requireFree(Claims.Use.WRITE);
+            PoolDriver driver = c.driver();
             Failures.driverRun(object, operation, () -> driver.deleteVolume(c.volume()));
             c.runtime().removeVolume(name());
+            c.changed();
             return null;
         });
     }
@@ -125,12 +127,13 @@ final class VolumeHandle implements Volume {
         boolean allowShrink = set.contains(ResizeOption.ALLOW_SHRINK);
         boolean allocate = set.contains(ResizeOption.ALLOCATE);
         pool.withVolume(this, operation, c -> {
+            c.requireFree(Claims.Use.WRITE);
             if (capacity < c.volume().capacity() && !allowShrink) {
                 throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation,
                         "The new capacity " + capacity + " of volume '" + name() + "' is below its current capacity "
                                 + c.volume().capacity() + "; allow shrinking (ResizeOption.ALLOW_SHRINK) to lose the data past " + capacity + " bytes.");
             }
-            PoolDriver driver = c.driver().get();
+            PoolDriver driver = c.driver();
             VolumeDefinition resized = Failures.driverCall(object, operation,
                     () -> driver.resizeVolume(c.volume(), capacity, allowShrink, allocate));
             if (resized != null) {
@@ -138,6 +141,7 @@ final class VolumeHandle implements Volume {
             } else {
                 c.runtime().clearContents(); // The next look refreshes instead of guessing.
             }
+            c.changed();
             return null;
         });
     }
@@ -149,11 +153,8 @@ final class VolumeHandle implements Volume {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation, "No wipe algorithm was given.");
         }
         ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
-        pool.withVolume(this, operation, c -> {
-            PoolDriver driver = c.driver().get();
-            Failures.driverRun(object, operation, () -> driver.wipeVolume(c.volume(), algorithm, listener));
-            return null;
-        });
+        pool.volumeJob(this, operation, Claims.Use.WRITE, (driver, volume) ->
+                Failures.driverRun(object, operation, () -> driver.wipeVolume(volume, algorithm, listener)));
     }
 
     @Override
@@ -162,11 +163,13 @@ final class VolumeHandle implements Volume {
         DefaultStorage.validName("snapshot name", snapshotName, operation);
         String snapshotObject = Failures.volume(snapshotName, pool.name());
         return pool.withVolume(this, operation, c -> {
+            c.requireFree(Claims.Use.READ);
+            c.requireFreeName(snapshotName);
             if (c.runtime().volume(snapshotName).isPresent()) {
                 throw new StorageException(ErrorCode.VOLUME_EXISTS, snapshotObject, operation,
                         "Pool '" + pool.name() + "' already has a volume named '" + snapshotName + "'.");
             }
-            PoolDriver driver = c.driver().get();
+            PoolDriver driver = c.driver();
             VolumeDefinition created = Failures.driverCall(snapshotObject, operation,
                     () -> driver.snapshotVolume(c.volume(), snapshotName));
             if (created == null) {
@@ -174,6 +177,7 @@ final class VolumeHandle implements Volume {
                         "The backend of pool '" + pool.name() + "' reported no volume after " + operation + ".");
             }
             c.runtime().putVolume(created);
+            c.changed();
             return new VolumeHandle(pool, created);
         });
     }
@@ -184,8 +188,16 @@ final class VolumeHandle implements Volume {
         requireRange(offset, length, operation);
         return pool.withVolume(this, operation, c -> {
             requireWithin(c.volume(), offset, length, operation);
-            PoolDriver driver = c.driver().get();
-            return Failures.driverCall(object, operation, () -> driver.openRead(c.volume(), offset, length));
+            PoolDriver driver = c.driver();
+            Claims.Held claim = c.claim(Claims.Use.READ);
+            try {
+                ReadableByteChannel channel = Failures.driverCall(object, operation,
+                        () -> driver.openRead(c.volume(), offset, length));
+                return ClaimedChannels.readable(channel, claim);
+            } catch (RuntimeException | Error e) {
+                claim.close();
+                throw e;
+            }
         });
     }
 
@@ -195,8 +207,16 @@ final class VolumeHandle implements Volume {
         requireRange(offset, length, operation);
         return pool.withVolume(this, operation, c -> {
             requireWithin(c.volume(), offset, length, operation);
-            PoolDriver driver = c.driver().get();
-            return Failures.driverCall(object, operation, () -> driver.openWrite(c.volume(), offset, length));
+            PoolDriver driver = c.driver();
+            Claims.Held claim = c.claim(Claims.Use.WRITE);
+            try {
+                WritableByteChannel channel = Failures.driverCall(object, operation,
+                        () -> driver.openWrite(c.volume(), offset, length));
+                return ClaimedChannels.writable(channel, claim);
+            } catch (RuntimeException | Error e) {
+                claim.close();
+                throw e;
+            }
         });
     }
 

@@ -9,10 +9,16 @@ import org.libstorage.VolumeDefinition;
 import org.libstorage.WipeAlgorithm;
 
 /**
- * Operations on one pool. The core calls these under the pool's lock, after validating names
- * and checking the pool's state, so a driver may assume no concurrent call on the same pool.
- * Volumes are passed as the {@link VolumeDefinition} the last refresh reported. An operation a
- * pool type cannot do keeps the default, which throws {@code OPERATION_UNSUPPORTED}.
+ * Operations on one pool. The core calls most of these under the pool's lock, after validating
+ * names and checking the pool's state. The calls that move data run as jobs, outside the lock
+ * and so alongside other calls on the pool: {@link #createVolume} of a volume with an allocation,
+ * {@link #createVolumeFrom}, {@link #wipeVolume}, and the channels {@link #openRead} and
+ * {@link #openWrite} return. The core has claimed their volumes first, so no other call touches
+ * those volumes (nor stops the pool) until they end; a driver must only keep its own shared
+ * state safe for such concurrent calls. See {@code org.libstorage.internal}'s package
+ * documentation for the whole contract. Volumes are passed as the {@link VolumeDefinition} the
+ * last refresh reported. An operation a pool type cannot do keeps the default, which throws
+ * {@code OPERATION_UNSUPPORTED}.
  */
 public interface PoolDriver {
     PoolDefinition definition();
@@ -32,8 +38,24 @@ public interface PoolDriver {
         throw Unsupported.operation(definition(), "pool-delete");
     }
 
-    /** Scans the pool: its space and every volume, fully described (key, path, sizes, format). */
+    /**
+     * Scans the pool: its space and every volume, fully described (key, path, sizes, format).
+     * Never lists a temporary ({@link Job#isTemporary}); removes the temporaries whose job is not
+     * running ({@link Jobs#isRunning}, from {@link BackendContext#jobs()}).
+     */
     PoolContents refresh();
+
+    /**
+     * How this driver keeps a new volume out of sight while a job fills it. True (the default):
+     * it makes the volume under its own name (an LV, a partition, a zvol cannot be renamed into
+     * place atomically); the core then hides that name from listings while the job runs and, if
+     * the job's process dies, deletes the volume by that name at the next operation. False: it
+     * fills {@link Job#temporaryName()} and renames that to the volume's name only when complete
+     * (a file pool), and its refresh removes the temporaries of jobs that died.
+     */
+    default boolean fillsInPlace() {
+        return true;
+    }
 
     /**
      * The volume as it is now, re-read from the system (for a file, one stat), or empty when it

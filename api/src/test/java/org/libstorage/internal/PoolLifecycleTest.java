@@ -104,15 +104,27 @@ class PoolLifecycleTest {
     }
 
     @Test
-    void aPoolWhoseStorageVanishedIsInactive() throws Exception {
+    void aPoolWhoseStorageVanishedIsInactiveFromItsNextRefresh() throws Exception {
         Pool pool = builtAndStarted("p");
         Files.delete(dir.resolve("p"));
+        // Calls trust the backend's last answer; a refresh asks it again.
+        assertTrue(pool.isActive());
+        assertFails(ErrorCode.POOL_NOT_ACTIVE, pool::refresh, "not active");
         assertFalse(pool.isActive());
         assertEquals(PoolInfo.inactive(), pool.info());
         assertFalse(Files.exists(config.resolve("run/storage/p.xml")));
         pool.build(BuildMode.NO_OVERWRITE);
         pool.start();
         assertTrue(pool.isActive());
+    }
+
+    @Test
+    void aNewStorageAsksTheBackendOnce() throws Exception {
+        builtAndStarted("p");
+        Files.delete(dir.resolve("p"));
+        try (Storage other = Storage.open(StorageConfig.ofDirectory(config))) {
+            assertFalse(other.requirePool("p").isActive());
+        }
     }
 
     @Test

@@ -116,6 +116,14 @@ public class PoolListingBenchmark {
         return fixture.storage().volumeByPath(paths[nextIndex()]);
     }
 
+    /** {@code Storage.volumeByKey}: a dir volume's key is its canonical path. */
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public Optional<Volume> lookupByKey() {
+        return fixture.storage().volumeByKey(paths[nextIndex()].toString());
+    }
+
     @Benchmark
     @BenchmarkMode(Mode.AverageTime)
     @OutputTimeUnit(TimeUnit.MICROSECONDS)

@@ -15,6 +15,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.libstorage.testing.Requirements;
 
 /** Integration: the real libblkid on image files made with mkfs and sfdisk (no root needed). */
 class BlkidTest {
@@ -27,12 +28,12 @@ class BlkidTest {
 
     @BeforeEach
     void needsLibblkid() {
-        Integration.require(blkid.isAvailable(), "libblkid.so.1 (Debian libblkid1): " + blkid.unavailableReason());
+        Requirements.require(blkid.isAvailable(), "libblkid.so.1 (Debian libblkid1): " + blkid.unavailableReason());
     }
 
     @Test
     void probeOfAnExt4ImageReportsTheTypeAndTheUuidBlkidSees() throws Exception {
-        Integration.require(Integration.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
+        Requirements.require(Requirements.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
         Path image = sparseImage("ext4.img", 32 * MIB);
         Integration.run("mkfs.ext4", "-F", "-q", "-L", "scratch", image.toString());
         String uuid = Integration.run("blkid", "-p", "-s", "UUID", "-o", "value", image.toString()).strip();
@@ -53,7 +54,7 @@ class BlkidTest {
 
     @Test
     void probeOfAGptImageListsItsPartitions() throws Exception {
-        Integration.require(Integration.hasCommand("sfdisk"), "sfdisk (Debian fdisk)");
+        Requirements.require(Requirements.hasCommand("sfdisk"), "sfdisk (Debian fdisk)");
         Path image = sparseImage("gpt.img", 64 * MIB);
         Integration.run("sh", "-c", "printf '%s\\n' 'label: gpt' "
                 + "'start=2048, size=20480, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=data' "
@@ -86,7 +87,7 @@ class BlkidTest {
 
     @Test
     void signaturesListThePartitionTablesAndWipeRemovesThem() throws Exception {
-        Integration.require(Integration.hasCommand("sfdisk"), "sfdisk (Debian fdisk)");
+        Requirements.require(Requirements.hasCommand("sfdisk"), "sfdisk (Debian fdisk)");
         Path image = sparseImage("wipe.img", 16 * MIB);
         Integration.run("sh", "-c", "printf 'label: gpt\\nstart=2048, size=4096\\n' | sfdisk -q " + image);
 
@@ -107,7 +108,7 @@ class BlkidTest {
 
     @Test
     void wipeOfAFilesystemLeavesNothingToProbe() throws Exception {
-        Integration.require(Integration.hasCommand("mkfs.xfs"), "mkfs.xfs (Debian xfsprogs)");
+        Requirements.require(Requirements.hasCommand("mkfs.xfs"), "mkfs.xfs (Debian xfsprogs)");
         Path image = sparseImage("xfs.img", 300 * MIB);
         Integration.run("mkfs.xfs", "-f", "-q", image.toString());
         assertEquals(Optional.of("xfs"), blkid.probe(image).type());
@@ -121,9 +122,9 @@ class BlkidTest {
 
     @Test
     void aMountedBlockDeviceIsNotWipedAndAnUnmountedOneIs() throws Exception {
-        Integration.require(Integration.isRoot() && Files.exists(Path.of("/dev/loop-control")),
+        Requirements.require(Requirements.isRoot() && Files.exists(Path.of("/dev/loop-control")),
                 "root and /dev/loop-control to attach loop devices");
-        Integration.require(Integration.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
+        Requirements.require(Requirements.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
         Path image = sparseImage("busy.img", 32 * MIB);
         Integration.run("mkfs.ext4", "-F", "-q", image.toString());
         Path mountPoint = Files.createDirectory(dir.resolve("mnt"));

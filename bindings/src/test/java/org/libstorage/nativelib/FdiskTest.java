@@ -11,6 +11,7 @@ import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.libstorage.testing.Requirements;
 
 /** libfdisk on image files (unit-like) and on a real loop device (root; required under CI=true). */
 class FdiskTest {
@@ -101,7 +102,7 @@ class FdiskTest {
 
     @Test
     void onALoopDeviceTheKernelLearnsOfNewAndDeletedPartitions() {
-        Integration.require(Integration.isRoot() && Files.exists(Path.of("/dev/loop-control")),
+        Requirements.require(Requirements.isRoot() && Files.exists(Path.of("/dev/loop-control")),
                 "root and /dev/loop-control to attach loop devices");
         Path image = image("loop.img", 32 * MIB);
         try (LoopDevice loop = LoopDevices.attach(image, false)) {

@@ -1,45 +1,12 @@
 package org.libstorage.nativelib;
 
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** What integration tests need from the machine; under CI=true a missing need fails the test. */
+/** Set-up commands for integration tests (what they need from the machine: {@link org.libstorage.testing.Requirements}). */
 final class Integration {
     private Integration() {
-    }
-
-    static boolean inCi() {
-        return "true".equalsIgnoreCase(System.getenv("CI"));
-    }
-
-    /** Skips the test (outside CI) or fails it (in CI) unless {@code condition} holds. */
-    static void require(boolean condition, String need) {
-        if (condition) {
-            return;
-        }
-        if (inCi()) {
-            fail("CI=true and this test needs " + need);
-        }
-        assumeTrue(false, "skipped: needs " + need);
-    }
-
-    static boolean isRoot() {
-        return Libc.instance().geteuid() == 0;
-    }
-
-    static boolean hasCommand(String name) {
-        for (String dir : List.of("/usr/sbin", "/usr/bin", "/sbin", "/bin")) {
-            if (Path.of(dir, name).toFile().canExecute()) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Runs a command (test set-up only; the code under test never spawns), returning stdout. */

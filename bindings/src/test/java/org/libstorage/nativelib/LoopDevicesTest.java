@@ -9,6 +9,7 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.libstorage.testing.Requirements;
 
 /** Integration: attaches real loop devices (root only; required under CI=true). */
 class LoopDevicesTest {
@@ -20,9 +21,9 @@ class LoopDevicesTest {
 
     @Test
     void attachWithPartitionScanShowsTheDeviceAndItsPartitionsThenDetaches() throws Exception {
-        Integration.require(Integration.isRoot() && Files.exists(Path.of("/dev/loop-control")),
+        Requirements.require(Requirements.isRoot() && Files.exists(Path.of("/dev/loop-control")),
                 "root and /dev/loop-control to attach loop devices");
-        Integration.require(Integration.hasCommand("sfdisk"), "sfdisk (Debian fdisk) to label the test image");
+        Requirements.require(Requirements.hasCommand("sfdisk"), "sfdisk (Debian fdisk) to label the test image");
         Path image = dir.resolve("disk.img");
         try (Fd fd = libc.open(image, Libc.O_RDWR | Libc.O_CREAT, 0600)) {
             libc.ftruncate(fd, 32 * MIB);
@@ -64,7 +65,7 @@ class LoopDevicesTest {
 
     @Test
     void blkpgAddsResizesAndDeletesPartitionNodes() throws Exception {
-        Integration.require(Integration.isRoot() && Files.exists(Path.of("/dev/loop-control")),
+        Requirements.require(Requirements.isRoot() && Files.exists(Path.of("/dev/loop-control")),
                 "root and /dev/loop-control to attach loop devices");
         Path image = dir.resolve("blkpg.img");
         try (Fd fd = libc.open(image, Libc.O_RDWR | Libc.O_CREAT, 0600)) {
@@ -89,7 +90,7 @@ class LoopDevicesTest {
 
     @Test
     void zeroOutAndDiscardReachTheBackingFile() throws Exception {
-        Integration.require(Integration.isRoot() && Files.exists(Path.of("/dev/loop-control")),
+        Requirements.require(Requirements.isRoot() && Files.exists(Path.of("/dev/loop-control")),
                 "root and /dev/loop-control to attach loop devices");
         Path image = dir.resolve("data.img");
         byte[] ones = new byte[(int) (4 * MIB)];
@@ -118,7 +119,7 @@ class LoopDevicesTest {
 
     @Test
     void aByteRangeAttachReachesOnePartition() throws Exception {
-        Integration.require(Integration.isRoot() && Files.exists(Path.of("/dev/loop-control")),
+        Requirements.require(Requirements.isRoot() && Files.exists(Path.of("/dev/loop-control")),
                 "root and /dev/loop-control to attach loop devices");
         Path image = dir.resolve("range.img");
         try (Fd fd = libc.open(image, Libc.O_RDWR | Libc.O_CREAT, 0600)) {
@@ -143,7 +144,7 @@ class LoopDevicesTest {
 
     @Test
     void aReadOnlyAttachGivesAReadOnlyDevice() throws Exception {
-        Integration.require(Integration.isRoot() && Files.exists(Path.of("/dev/loop-control")),
+        Requirements.require(Requirements.isRoot() && Files.exists(Path.of("/dev/loop-control")),
                 "root and /dev/loop-control to attach loop devices");
         Path image = dir.resolve("ro.img");
         try (Fd fd = libc.open(image, Libc.O_RDWR | Libc.O_CREAT, 0600)) {

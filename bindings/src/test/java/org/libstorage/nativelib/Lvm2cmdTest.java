@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,6 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.libstorage.testing.Requirements;
 
 /**
  * liblvm2cmd in-process, with a configuration that rejects every device, so these tests never
@@ -25,13 +25,8 @@ class Lvm2cmdTest {
 
     @BeforeAll
     static void libraryPresent() {
-        boolean ci = "true".equals(System.getenv("CI"));
-        if (Lvm2cmd.unavailableReason().isPresent()) {
-            if (ci) {
-                throw new AssertionError("CI needs liblvm2cmd: " + Lvm2cmd.unavailableReason().get());
-            }
-            assumeTrue(false, "liblvm2cmd is not installed: " + Lvm2cmd.unavailableReason().get());
-        }
+        Requirements.require(Lvm2cmd.unavailableReason().isEmpty(),
+                "liblvm2cmd: " + Lvm2cmd.unavailableReason().orElse(""));
     }
 
     private static List<String> command(String... words) {

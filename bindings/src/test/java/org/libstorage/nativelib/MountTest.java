@@ -12,6 +12,7 @@ import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.libstorage.testing.Requirements;
 
 /** libmount: the mount table, and mounting a real loop device (root; required under CI=true). */
 class MountTest {
@@ -32,9 +33,9 @@ class MountTest {
 
     @Test
     void mountsAndUnmountsAnExt4LoopDeviceWithOptions() throws Exception {
-        Integration.require(Integration.isRoot() && Files.exists(Path.of("/dev/loop-control")),
+        Requirements.require(Requirements.isRoot() && Files.exists(Path.of("/dev/loop-control")),
                 "root and /dev/loop-control to attach loop devices");
-        Integration.require(Integration.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
+        Requirements.require(Requirements.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
         Path image = dir.resolve("fs.img");
         try (Fd fd = libc.open(image, Libc.O_RDWR | Libc.O_CREAT, 0600)) {
             libc.ftruncate(fd, 16 * MIB);
@@ -58,7 +59,7 @@ class MountTest {
 
     @Test
     void mountingTheWrongTypeReportsTheSyscallErrnoAndLibmountsMessage() throws Exception {
-        Integration.require(Integration.isRoot() && Files.exists(Path.of("/dev/loop-control")),
+        Requirements.require(Requirements.isRoot() && Files.exists(Path.of("/dev/loop-control")),
                 "root and /dev/loop-control to attach loop devices");
         Path image = dir.resolve("blank.img");
         try (Fd fd = libc.open(image, Libc.O_RDWR | Libc.O_CREAT, 0600)) {

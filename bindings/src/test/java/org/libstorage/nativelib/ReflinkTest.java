@@ -10,6 +10,7 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.libstorage.testing.Requirements;
 
 /** Integration: FICLONE on a real XFS with reflink, on a loop device (root; required under CI=true). */
 class ReflinkTest {
@@ -21,9 +22,9 @@ class ReflinkTest {
 
     @Test
     void ficloneOnXfsWithReflinkSharesTheData() throws Exception {
-        Integration.require(Integration.isRoot() && Files.exists(Path.of("/dev/loop-control")),
+        Requirements.require(Requirements.isRoot() && Files.exists(Path.of("/dev/loop-control")),
                 "root and /dev/loop-control to mount an XFS image");
-        Integration.require(Integration.hasCommand("mkfs.xfs"), "mkfs.xfs (Debian xfsprogs)");
+        Requirements.require(Requirements.hasCommand("mkfs.xfs"), "mkfs.xfs (Debian xfsprogs)");
         Path image = dir.resolve("xfs.img");
         try (Fd fd = libc.open(image, Libc.O_RDWR | Libc.O_CREAT, 0600)) {
             libc.ftruncate(fd, 320 * MIB);

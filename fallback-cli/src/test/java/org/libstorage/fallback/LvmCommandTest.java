@@ -3,12 +3,12 @@ package org.libstorage.fallback;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.libstorage.testing.Requirements;
 
 /** The lvm binary as the logical backend's fallback runs it; touches no device. */
 class LvmCommandTest {
@@ -16,12 +16,7 @@ class LvmCommandTest {
 
     @BeforeEach
     void lvmInstalled() {
-        if (!lvm.available()) {
-            if ("true".equals(System.getenv("CI"))) {
-                throw new AssertionError("CI needs the lvm command (Debian package lvm2)");
-            }
-            assumeTrue(false, "the lvm command is not installed (Debian package lvm2)");
-        }
+        Requirements.require(lvm.available(), "the lvm command (Debian package lvm2)");
     }
 
     @Test

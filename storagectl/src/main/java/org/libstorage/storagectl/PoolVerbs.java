@@ -1,6 +1,5 @@
 package org.libstorage.storagectl;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +11,7 @@ import org.libstorage.ErrorCode;
 import org.libstorage.Pool;
 import org.libstorage.PoolDefinition;
 import org.libstorage.PoolInfo;
+import org.libstorage.PoolStatus;
 import org.libstorage.PoolSource;
 import org.libstorage.PoolType;
 import org.libstorage.StorageException;
@@ -43,31 +43,34 @@ final class PoolVerbs {
 
         @Override
         void execute() {
-            List<Pool> pools = root.storage().pools().stream()
-                    .filter(p -> type == null || p.type() == type)
-                    .filter(p -> inactive ? !p.isActive() : all || p.isActive())
+            // One status per pool: a single look each, which never waits for a running job.
+            record Listed(Pool pool, PoolStatus status) {
+            }
+            List<Listed> pools = root.storage().pools().stream()
+                    .map(p -> new Listed(p, p.status()))
+                    .filter(l -> type == null || l.status().definition().type() == type)
+                    .filter(l -> inactive ? !l.status().active() : all || l.status().active())
                     .toList();
             if (root.json()) {
-                Json json = new Json();
-                ArrayNode array = json.array();
-                pools.forEach(p -> array.add(json.pool(p)));
-                json.print(out(), array);
+                new Json().printPools(out(), pools.stream().map(Listed::pool).toList(),
+                        pools.stream().map(Listed::status).toList());
                 return;
             }
             Table table = details
                     ? new Table("Name", "State", "Autostart", "Persistent", "Capacity", "Allocation", "Available")
                     : new Table("Name", "State", "Autostart");
-            for (Pool pool : pools) {
-                String autostart = yesNo(pool.isAutostart());
+            for (Listed listed : pools) {
+                PoolStatus status = listed.status();
+                String autostart = yesNo(status.autostart());
                 if (details) {
-                    PoolInfo info = pool.info();
-                    boolean active = pool.isActive();
-                    table.row(pool.name(), Json.state(info), autostart, "yes",
+                    PoolInfo info = status.info();
+                    boolean active = status.active();
+                    table.row(listed.pool().name(), state(info), autostart, "yes",
                             active ? Sizes.human(info.capacity()) : "-",
                             active ? Sizes.human(info.allocation()) : "-",
                             active ? Sizes.human(info.available()) : "-");
                 } else {
-                    table.row(pool.name(), pool.isActive() ? "active" : "inactive", autostart);
+                    table.row(listed.pool().name(), status.active() ? "active" : "inactive", autostart);
                 }
             }
             table.print(out());
@@ -317,14 +320,14 @@ final class PoolVerbs {
             Pool p = root.pool(pool);
             if (root.json()) {
                 Json json = new Json();
-                json.print(out(), json.pool(p));
+                json.printObject(out(), p, json::pool);
                 return;
             }
             PoolInfo info = p.info();
             field("Name", p.name());
             field("UUID", p.uuid().toString());
             field("Type", p.type().xmlName());
-            field("State", Json.state(info));
+            field("State", state(info));
             field("Persistent", "yes");
             field("Autostart", yesNo(p.isAutostart()));
             p.definition().targetPath().ifPresent(t -> field("Target", t.toString()));

@@ -28,30 +28,125 @@ final class TransferFiles {
     private TransferFiles() {
     }
 
-    /** An opened upload source; its size is known only for a regular file. */
-    record Source(FileChannel channel, OptionalLong size, Path file) {
-        /** The bytes of the first {@code total} that are not whole zero blocks (reads the file). */
-        long dataBytes(long total) throws IOException {
-            long data = 0;
-            ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
-            long position = 0;
-            while (position < total) {
-                buffer.clear().limit((int) Math.min(buffer.capacity(), total - position));
-                int n = channel.read(buffer, position);
-                if (n < 0) {
-                    break;
-                }
-                buffer.flip();
-                for (int at = 0; at < n; at += ZERO_BLOCK) {
-                    int end = Math.min(n, at + ZERO_BLOCK);
-                    if (!zero(buffer, at, end)) {
-                        data += end - at;
-                    }
-                }
-                position += n;
+    /** What an upload reads: a regular file or block device has a size; anything else is a stream. */
+    record Source(Path file, boolean sized) {
+        java.nio.channels.ReadableByteChannel open() {
+            try {
+                return FileChannel.open(file, StandardOpenOption.READ);
+            } catch (IOException e) {
+                throw failure(e, "file " + file, "vol-upload", "read");
             }
-            return data;
         }
+    }
+
+    static Source source(Path file) {
+        String object = "file " + file;
+        BasicFileAttributes attributes = attributes(file, object, "vol-upload");
+        if (attributes.isDirectory()) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, "vol-upload",
+                    file + " is a directory; upload reads a file, a device or a pipe.");
+        }
+        return new Source(file, attributes.isRegularFile() || isBlockDevice(file));
+    }
+
+    private static boolean isBlockDevice(Path file) {
+        try {
+            return ((Integer) Files.getAttribute(file, "unix:mode") & 0170000) == 0060000;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /** {@code channel}, but closing it leaves it open: the caller still reads from it afterwards. */
+    static java.nio.channels.ReadableByteChannel unclosed(java.nio.channels.ReadableByteChannel channel) {
+        return new java.nio.channels.ReadableByteChannel() {
+            private boolean open = true;
+
+            @Override
+            public int read(ByteBuffer dst) throws IOException {
+                return channel.read(dst);
+            }
+
+            @Override
+            public boolean isOpen() {
+                return open;
+            }
+
+            @Override
+            public void close() {
+                open = false;
+            }
+        };
+    }
+
+    /** After a stream filled the volume to its end: more data is an error, never silently dropped. */
+    static void requireEnded(java.nio.channels.ReadableByteChannel in, Path file, Volume volume, long offset, long room) {
+        int more;
+        try {
+            more = in.read(ByteBuffer.allocate(1));
+        } catch (IOException e) {
+            throw failure(e, "file " + file, "vol-upload", "read");
+        }
+        if (more > 0) {
+            throw new StorageException(ErrorCode.NO_SPACE, "volume '" + volume.name() + "'", "vol-upload",
+                    file + " has more than the " + room + " bytes volume '" + volume.name() + "' holds from offset "
+                            + offset + "; those were written, the rest was not. Give --length to upload a part.");
+        }
+    }
+
+    /**
+     * Refuses an upload of {@code total} bytes of {@code file} that cannot fit the pool's free
+     * space: the data it would take (zero blocks become holes) beyond what the volume already has
+     * allocated. The range check against the volume's end is the library's own
+     * ({@code Volume.upload} given the length).
+     */
+    static void requireRoom(Volume volume, long offset, long total, Path file) {
+        long capacity = volume.info().capacity();
+        if (total <= 0 || offset > capacity || total > capacity - offset || !Files.isRegularFile(file)) {
+            return; // nothing to write, the library refuses the range itself, or a device
+        }
+        volume.pool().refresh();
+        long available = volume.pool().info().available();
+        long allocated = volume.info().allocation();
+        if (total - allocated <= available) {
+            return; // fits even if every byte is data
+        }
+        // Might not fit: count the data the volume would really take before deciding.
+        long data;
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            data = dataBytes(channel, total);
+        } catch (IOException e) {
+            throw failure(e, "file " + file, "vol-upload", "read");
+        }
+        if (data - allocated > available) {
+            throw new StorageException(ErrorCode.NO_SPACE, "volume '" + volume.name() + "'", "vol-upload",
+                    "Uploading " + file + " (" + total + " bytes, " + data + " of them data) into volume '" + volume.name()
+                            + "' needs up to " + (data - allocated) + " more bytes, but pool '" + volume.pool().name()
+                            + "' has only " + available + " bytes free; nothing was written.");
+        }
+    }
+
+    /** The bytes of the first {@code total} that are not whole zero blocks. */
+    private static long dataBytes(FileChannel channel, long total) throws IOException {
+        long data = 0;
+        ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+        long position = 0;
+        while (position < total) {
+            buffer.clear().limit((int) Math.min(buffer.capacity(), total - position));
+            int n = channel.read(buffer, position);
+            if (n < 0) {
+                break;
+            }
+            buffer.flip();
+            for (int at = 0; at < n; at += ZERO_BLOCK) {
+                int end = Math.min(n, at + ZERO_BLOCK);
+                if (!zero(buffer, at, end)) {
+                    data += end - at;
+                }
+            }
+            position += n;
+        }
+        return data;
     }
 
     private static boolean zero(ByteBuffer buffer, int from, int to) {
@@ -63,97 +158,58 @@ final class TransferFiles {
         return true;
     }
 
-    static Source openSource(Path file) {
+    /**
+     * Checks where a download goes, before anything opens it for writing: a directory, and the
+     * volume itself under any name (same device and inode, or the same block device), are
+     * refused. Returns whether it is (or will be) a regular file; else it is a device or pipe.
+     */
+    static boolean checkDestination(Path file, Volume volume) {
         String object = "file " + file;
-        BasicFileAttributes attributes = attributes(file, object, "vol-upload");
+        if (!Files.exists(file)) {
+            return true;
+        }
+        BasicFileAttributes attributes = attributes(file, object, "vol-download");
         if (attributes.isDirectory()) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, "vol-upload",
-                    file + " is a directory; upload reads a file, a device or a pipe.");
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, "vol-download",
+                    file + " is a directory; name the file to write, such as " + file.resolve(volume.name()) + ".");
         }
-        try {
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-            return new Source(channel, attributes.isRegularFile() ? OptionalLong.of(channel.size()) : OptionalLong.empty(), file);
-        } catch (IOException e) {
-            throw failure(e, object, "vol-upload", "read");
+        if (sameFile(file, volume.path())) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, "vol-download",
+                    file + " is volume '" + volume.name() + "' itself (" + volume.path()
+                            + "); downloading onto it would destroy its data.");
         }
+        return attributes.isRegularFile();
     }
 
-    /**
-     * Refuses an upload of {@code total} bytes that cannot fit the pool's free space: the data
-     * (zero blocks become holes) beyond what the volume already has allocated. The range check
-     * against the volume's end is the library's own ({@code Volume.upload} with the length).
-     */
-    static void requireRoom(Volume volume, long offset, long total, Source source) throws IOException {
-        Path file = source.file();
-        if (total <= 0 || offset > volume.info().capacity() || total > volume.info().capacity() - offset) {
-            return; // nothing to write, or the library refuses the range itself with its numbers
-        }
-        volume.pool().refresh();
-        long available = volume.pool().info().available();
-        long allocated = volume.info().allocation();
-        if (total - allocated <= available) {
-            return; // fits even if every byte is data
-        }
-        // Might not fit: count the data the volume would really take before deciding.
-        long data = source.dataBytes(total);
-        if (data - allocated > available) {
-            throw new StorageException(ErrorCode.NO_SPACE, "volume '" + volume.name() + "'", "vol-upload",
-                    "Uploading " + file + " (" + total + " bytes, " + data + " of them data) into volume '" + volume.name()
-                            + "' needs up to " + (data - allocated) + " more bytes, but pool '" + volume.pool().name()
-                            + "' has only " + available + " bytes free; nothing was written.");
-        }
-    }
-
-    /** An opened download destination: a regular file is truncated and may get holes; anything else is written in order. */
-    record Destination(FileChannel channel, boolean regular, Path file) {
-        void write(FileChannel out, ByteBuffer buffer) {
-            try {
-                out.write(buffer);
-            } catch (IOException e) {
-                throw failure(e, "file " + file, "vol-download", "write to");
-            }
-        }
-
-        void setLength(FileChannel out, long length) {
-            try {
-                if (out.size() < length) {
-                    out.write(ByteBuffer.allocate(1), length - 1);
-                } else {
-                    out.truncate(length);
-                }
-            } catch (IOException e) {
-                throw failure(e, "file " + file, "vol-download", "write to");
-            }
-        }
-    }
-
-    /**
-     * Opens (creating if needed) where a download goes. The volume itself, under any name (same
-     * device and inode, or the same block device), is refused: opening it for writing would
-     * truncate the data being read.
-     */
-    static Destination openDestination(Path file, Volume volume) {
+    /** A device or pipe opened for writing in order (never truncated); its failures name it, a full one is NO_SPACE. */
+    static java.nio.channels.WritableByteChannel openStream(Path file) {
         String object = "file " + file;
-        boolean exists = Files.exists(file);
-        if (exists) {
-            BasicFileAttributes attributes = attributes(file, object, "vol-download");
-            if (attributes.isDirectory()) {
-                throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, "vol-download",
-                        file + " is a directory; name the file to write, such as " + file.resolve(volume.name()) + ".");
-            }
-            if (sameFile(file, volume.path())) {
-                throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, "vol-download",
-                        file + " is volume '" + volume.name() + "' itself (" + volume.path()
-                                + "); downloading onto it would destroy its data.");
-            }
-        }
+        FileChannel channel;
         try {
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE);
-            boolean regular = !exists || Files.isRegularFile(file);
-            return new Destination(channel, regular, file);
+            channel = FileChannel.open(file, StandardOpenOption.WRITE);
         } catch (IOException e) {
             throw failure(e, object, "vol-download", "write to");
         }
+        return new java.nio.channels.WritableByteChannel() {
+            @Override
+            public int write(ByteBuffer src) {
+                try {
+                    return channel.write(src);
+                } catch (IOException e) {
+                    throw failure(e, object, "vol-download", "write to");
+                }
+            }
+
+            @Override
+            public boolean isOpen() {
+                return channel.isOpen();
+            }
+
+            @Override
+            public void close() throws IOException {
+                channel.close();
+            }
+        };
     }
 
     /** Same device and inode, or (device nodes) the same device number. */

@@ -1,11 +1,5 @@
 package org.libstorage.storagectl;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +13,13 @@ import org.libstorage.VolumeDefinition;
 import org.libstorage.VolumeFormat;
 import org.libstorage.VolumeInfo;
 import org.libstorage.WipeAlgorithm;
+import org.libstorage.backends.blockio.CopyEngine;
+import org.libstorage.backends.blockio.DataSink;
+import org.libstorage.backends.blockio.DataSource;
+import org.libstorage.backends.blockio.FdChannel;
+import org.libstorage.backends.blockio.FileRangeChannel;
+import org.libstorage.backends.blockio.IoContext;
+import org.libstorage.backends.blockio.Streams;
 import org.libstorage.xml.VolumeXml;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,7 +27,6 @@ import picocli.CommandLine.Parameters;
 
 /** The volume verbs, named and behaving as virsh's. */
 final class VolumeVerbs {
-    private static final int BUFFER = 1 << 20;
 
     private VolumeVerbs() {
     }
@@ -73,9 +73,7 @@ final class VolumeVerbs {
             List<Volume> volumes = root.pool(pool).volumes();
             if (root.json()) {
                 Json json = new Json();
-                ArrayNode array = json.array();
-                volumes.forEach(v -> array.add(json.volume(v)));
-                json.print(out(), array);
+                json.printArray(out(), volumes, json::volume);
                 return;
             }
             Table table = details ? new Table("Name", "Path", "Type", "Capacity", "Allocation")
@@ -325,7 +323,7 @@ final class VolumeVerbs {
             Volume v = volume();
             if (root.json()) {
                 Json json = new Json();
-                json.print(out(), json.volume(v));
+                json.printObject(out(), v, json::volume);
                 return;
             }
             VolumeInfo info = v.info();
@@ -411,38 +409,38 @@ final class VolumeVerbs {
             + "FILE may be a pipe, /dev/stdin or a device: it is read until its end or --length.")
     static final class VolUpload extends Transfer {
         @Override
-        void execute() throws IOException {
+        void execute() throws java.io.IOException {
             Volume v = volume();
-            TransferFiles.Source input = TransferFiles.openSource(file);
-            long done = 0;
-            try (FileChannel in = input.channel(); ProgressBar bar = root.progress("upload")) {
-                // A regular file's size is known: the whole transfer is checked against the
-                // volume's end and the pool's free space before a byte is written. Anything
-                // else (pipe, terminal, character device) is read until its end or --length.
-                long total = input.size().isPresent()
-                        ? (length == null ? input.size().getAsLong() : Math.min(length, input.size().getAsLong()))
-                        : lengthOrAll();
-                if (input.size().isPresent()) {
-                    TransferFiles.requireRoom(v, offset, total, input);
+            IoContext context = new IoContext("volume '" + v.name() + "'", "vol-upload");
+            long done;
+            TransferFiles.Source input = TransferFiles.source(file);
+            if (input.sized()) {
+                // A file's or device's size is known: the volume's end (the library's range check,
+                // given the length) and the pool's free space are checked before a byte is written.
+                // The engine reads the file's data extents only; its holes reach the volume as
+                // zeroed ranges (punched in a file, BLKZEROOUT on a device), never as written zeros.
+                try (FdChannel in = FdChannel.openForReading(file, lengthOrAll(), context);
+                     ProgressBar bar = root.progress("upload")) {
+                    TransferFiles.requireRoom(v, offset, in.size(), file);
+                    try (DataSink target = Streams.sink(v.upload(offset, in.size()), in.size(),
+                            "volume '" + v.name() + "'", context)) {
+                        done = CopyEngine.copy(in, target, bar, context).bytes();
+                    }
                 }
-                try (WritableByteChannel target = v.upload(offset, total)) {
-                    ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
-                    while (total < 0 || done < total) {
-                        buffer.clear().limit((int) (total < 0 ? buffer.capacity() : Math.min(buffer.capacity(), total - done)));
-                        int n = in.read(buffer);
-                        if (n < 0) {
-                            break;
-                        }
-                        buffer.flip();
-                        while (buffer.hasRemaining()) {
-                            if (target.write(buffer) == 0) {
-                                throw new StorageException(ErrorCode.NO_SPACE, "volume '" + v.name() + "'", "vol-upload",
-                                        "Volume '" + v.name() + "' took no more data after " + (done + buffer.position())
-                                                + " bytes of " + file + "; it ends there.");
-                            }
-                        }
-                        done += n;
-                        bar.progress(done, Math.max(total, done));
+            } else {
+                // A pipe, terminal or character device: streamed until its end or --length, at
+                // most as far as the volume goes (more data than that is an error, not dropped).
+                long room = Math.max(0, v.info().capacity() - offset);
+                long bound = length == null ? room : length;
+                try (java.nio.channels.ReadableByteChannel in = input.open();
+                     ProgressBar bar = root.progress("upload")) {
+                    try (DataSource source = Streams.source(TransferFiles.unclosed(in), bound, file.toString(), context);
+                         DataSink target = Streams.sink(v.upload(offset, lengthOrAll()), bound,
+                                 "volume '" + v.name() + "'", context)) {
+                        done = CopyEngine.copy(source, target, bar, context).bytes();
+                    }
+                    if (length == null && done == room) {
+                        TransferFiles.requireEnded(in, file, v, offset, room);
                     }
                 }
             }
@@ -456,41 +454,32 @@ final class VolumeVerbs {
         boolean sparse;
 
         @Override
-        void execute() throws IOException {
+        void execute() {
             Volume v = volume();
+            IoContext context = new IoContext("volume '" + v.name() + "'", "vol-download");
             long total = length != null ? length : Math.max(0, v.info().capacity() - offset);
-            long done = 0;
-            TransferFiles.Destination destination = TransferFiles.openDestination(file, v);
-            // Holes are positions skipped in a file; a device or pipe gets every zero written.
-            boolean holes = sparse && destination.regular();
-            try (FileChannel out = destination.channel();
-                 ProgressBar bar = root.progress("download");
-                 ReadableByteChannel source = v.download(offset, lengthOrAll())) {
-                if (destination.regular()) {
-                    out.truncate(0);
+            long done;
+            // Refused before anything is opened for writing (which would truncate): a directory,
+            // and the volume itself under any name (same inode, or the same block device).
+            boolean regular = TransferFiles.checkDestination(file, v);
+            if (regular) {
+                try (ProgressBar bar = root.progress("download");
+                     DataSource source = Streams.source(v.download(offset, lengthOrAll()), total,
+                             "volume '" + v.name() + "'", context);
+                     FileRangeChannel output = FileRangeChannel.createForWriting(file, source.size(),
+                             sparse ? FileRangeChannel.Zeroing.ALREADY_ZERO : FileRangeChannel.Zeroing.WRITE, context)) {
+                    done = CopyEngine.copy(source, output, bar, context).bytes();
+                    // A volume that ended early (another tool shrank it) gives a file of what it had.
+                    output.setFileSize(done);
                 }
-                ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
-                ByteBuffer zeros = holes ? ByteBuffer.allocateDirect(BUFFER) : null;
-                while (true) {
-                    buffer.clear();
-                    int n = source.read(buffer);
-                    if (n < 0) {
-                        break;
-                    }
-                    buffer.flip();
-                    if (holes && buffer.mismatch(zeros.clear().limit(buffer.remaining())) == -1) {
-                        out.position(out.position() + n); // a hole: skip instead of writing zeros
-                    } else {
-                        while (buffer.hasRemaining()) {
-                            destination.write(out, buffer);
-                        }
-                    }
-                    done += n;
-                    bar.progress(done, total);
-                }
-                if (destination.regular()) {
-                    // A trailing hole is only a position so far; give the file its full length.
-                    destination.setLength(out, done);
+            } else {
+                // A device or pipe (/dev/null, /dev/full, a FIFO): written in order, every zero
+                // written, never truncated; a full device is NO_SPACE naming it.
+                try (ProgressBar bar = root.progress("download");
+                     DataSource source = Streams.source(v.download(offset, lengthOrAll()), total,
+                             "volume '" + v.name() + "'", context);
+                     DataSink output = Streams.sink(TransferFiles.openStream(file), total, file.toString(), context)) {
+                    done = CopyEngine.copy(source, output, bar, context).bytes();
                 }
             }
             out().println("Downloaded " + done + " bytes from vol " + v.name() + " to " + file);

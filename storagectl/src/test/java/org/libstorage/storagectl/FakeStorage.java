@@ -205,6 +205,11 @@ final class FakeStorage implements Storage {
         }
 
         @Override
+        public org.libstorage.PoolStatus status() {
+            return new org.libstorage.PoolStatus(definition, active, autostart, info());
+        }
+
+        @Override
         public void build(BuildMode mode) {
             lastBuildMode = mode;
             built = true;

@@ -17,6 +17,7 @@ import org.libstorage.nativelib.Fd;
 import org.libstorage.nativelib.Libc;
 import org.libstorage.nativelib.NativeCallException;
 import org.libstorage.nativelib.Stat;
+import org.libstorage.spi.Jobs;
 
 /**
  * A {@code dir} pool: a directory whose files are the volumes. Build makes the directory (with
@@ -27,8 +28,8 @@ final class DirPoolDriver extends FilePoolDriver {
     private final Path target;
     private final Libc libc = Libc.instance();
 
-    DirPoolDriver(PoolDefinition definition, Path target, CommandRunner runner) {
-        super(definition, target, runner);
+    DirPoolDriver(PoolDefinition definition, Path target, CommandRunner runner, Jobs jobs) {
+        super(definition, target, runner, jobs);
         this.target = volumeDirectory();
     }
 

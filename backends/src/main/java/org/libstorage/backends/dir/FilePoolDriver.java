@@ -10,6 +10,7 @@ import org.libstorage.ProgressListener;
 import org.libstorage.VolumeDefinition;
 import org.libstorage.WipeAlgorithm;
 import org.libstorage.fallback.CommandRunner;
+import org.libstorage.spi.Jobs;
 import org.libstorage.spi.PoolContents;
 import org.libstorage.spi.PoolDriver;
 import org.libstorage.spi.VolumeSource;
@@ -24,10 +25,13 @@ public abstract class FilePoolDriver implements PoolDriver {
     private final PoolDefinition definition;
     private final FileVolumes volumes;
 
-    /** @param directory where the volumes are: a dir pool's target, an fs pool's mount point */
-    protected FilePoolDriver(PoolDefinition definition, Path directory, CommandRunner runner) {
+    /**
+     * @param directory where the volumes are: a dir pool's target, an fs pool's mount point
+     * @param jobs      the pool's jobs, which name new volumes' temporaries
+     */
+    protected FilePoolDriver(PoolDefinition definition, Path directory, CommandRunner runner, Jobs jobs) {
         this.definition = Objects.requireNonNull(definition, "definition");
-        this.volumes = new FileVolumes(definition, directory, runner);
+        this.volumes = new FileVolumes(definition, directory, runner, jobs);
     }
 
     @Override
@@ -41,6 +45,12 @@ public abstract class FilePoolDriver implements PoolDriver {
 
     protected final Path volumeDirectory() {
         return volumes.directory();
+    }
+
+    /** New volumes are filled under a temporary name and renamed into place ({@link FileVolumes}). */
+    @Override
+    public boolean fillsInPlace() {
+        return false;
     }
 
     @Override

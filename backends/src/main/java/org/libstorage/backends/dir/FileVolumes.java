@@ -32,6 +32,8 @@ import org.libstorage.VolumeDefinition.VolumeTarget;
 import org.libstorage.VolumeFormat;
 import org.libstorage.VolumeType;
 import org.libstorage.WipeAlgorithm;
+import org.libstorage.backends.blockio.FileRangeChannel;
+import org.libstorage.backends.blockio.IoContext;
 import org.libstorage.lower.CommandException;
 import org.libstorage.fallback.CommandRunner;
 import org.libstorage.fallback.QemuImg;
@@ -40,6 +42,8 @@ import org.libstorage.nativelib.Libc;
 import org.libstorage.nativelib.NativeCallException;
 import org.libstorage.nativelib.Stat;
 import org.libstorage.nativelib.Statvfs;
+import org.libstorage.spi.Job;
+import org.libstorage.spi.Jobs;
 import org.libstorage.spi.PoolContents;
 import org.libstorage.spi.VolumeSource;
 
@@ -66,11 +70,14 @@ public final class FileVolumes {
     /** Formats qemu-img creates for us; raw is made natively. */
     static final Set<String> QEMU_FORMATS = Set.of("qcow2", "qed", "vmdk", "vdi", "vpc", "vhdx", "qcow");
 
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
     private final PoolDefinition pool;
     private final Path directory;
     private final CommandRunner runner;
     private final QemuImg qemuImg;
     private final Libc libc;
+    private final Jobs jobs;
 
     /**
      * @param pool      the pool's definition, for the names in messages
@@ -78,6 +85,12 @@ public final class FileVolumes {
      * @param runner    runs qemu-img for the image formats
      */
     public FileVolumes(PoolDefinition pool, Path directory, CommandRunner runner) {
+        this(pool, directory, runner, Jobs.NONE);
+    }
+
+    /** @param jobs the pool's jobs: new volumes are filled under their job's temporary name */
+    public FileVolumes(PoolDefinition pool, Path directory, CommandRunner runner, Jobs jobs) {
+        this.jobs = Objects.requireNonNull(jobs, "jobs");
         this.pool = Objects.requireNonNull(pool, "pool");
         this.directory = Objects.requireNonNull(directory, "directory").toAbsolutePath().normalize();
         this.runner = Objects.requireNonNull(runner, "runner");
@@ -100,7 +113,12 @@ public final class FileVolumes {
         Scratch scratch = new Scratch();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(real)) {
             for (Path entry : entries) {
-                describe(real, entry.getFileName().toString(), scratch).ifPresent(volumes::add);
+                String name = entry.getFileName().toString();
+                if (Job.isTemporary(name)) {
+                    removeIfAbandoned(real, name);
+                    continue;
+                }
+                describe(real, name, scratch).ifPresent(volumes::add);
             }
         } catch (IOException e) {
             throw FileErrors.io(poolObject(), operation, "list the directory " + real, e);
@@ -122,8 +140,29 @@ public final class FileVolumes {
         }
     }
 
+    /**
+     * Removes a new volume's temporary whose job is not running any more (its process was killed,
+     * or the machine restarted). A refresh runs under the pool's lock, and jobs record their claim
+     * under it before making a temporary, so a running job's temporary is never taken for dead.
+     */
+    private void removeIfAbandoned(Path real, String name) {
+        if (Job.idOfTemporary(name).filter(jobs::isRunning).isPresent()) {
+            return;
+        }
+        LOG.log(Level.INFO, "removing {0} in pool ''{1}'': left by a job that did not finish", real.resolve(name),
+                pool.name());
+        try {
+            Files.deleteIfExists(real.resolve(name));
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot remove the abandoned temporary " + real.resolve(name), e);
+        }
+    }
+
     /** The volume named {@code name} as a refresh would report it, or empty when there is none. */
     public Optional<VolumeDefinition> describe(String name) {
+        if (Job.isTemporary(name)) {
+            return Optional.empty();
+        }
         return describe(realDirectory("vol-info"), name, new Scratch());
     }
 
@@ -284,19 +323,15 @@ public final class FileVolumes {
         int mode = volume.target().permissions().flatMap(p -> p.mode().isPresent()
                 ? Optional.of(p.mode().getAsInt()) : Optional.empty()).orElse(DEFAULT_VOLUME_MODE);
 
-        try (Fd dir = openDirectory(object, operation)) {
-            Fd file = createFile(dir, volume.name(), mode, object, operation);
-            try (file) {
-                applyPermissions(file, volume.target().permissions(), mode, object, operation);
-                if (raw) {
-                    sizeRawFile(file, volume.name(), volume.capacity(), allocation, object, operation);
-                } else {
-                    createImage(volume, format, options, backingFormat, object, operation);
-                }
-            } catch (RuntimeException | Error e) {
-                removeAfterFailure(dir, volume.name(), e);
-                throw e;
+        try (Fd dir = openDirectory(object, operation);
+             NewFile file = newFile(dir, volume.name(), mode, object, operation)) {
+            applyPermissions(file.fd(), volume.target().permissions(), mode, object, operation);
+            if (raw) {
+                sizeRawFile(file.fd(), volume.name(), volume.capacity(), allocation, object, operation);
+            } else {
+                createImage(volume, file.path(), format, options, backingFormat, object, operation);
             }
+            file.commit();
         }
         return describeCreated(volume.name(), object, operation);
     }
@@ -348,7 +383,11 @@ public final class FileVolumes {
             libc.fallocate(file, 0, offset, length);
         } catch (NativeCallException e) {
             if (e.errno() == Libc.EOPNOTSUPP) {
-                DataCopy.writeZeros(libc, file, offset, length, ProgressListener.NONE, length, offset, object, operation);
+                // No fallocate here (tmpfs is not one; some FUSE filesystems are): the data path writes zeros.
+                try (FileRangeChannel zeros = FileRangeChannel.borrowing(file, directory.resolve(name), offset, length,
+                        FileRangeChannel.Zeroing.WRITE, new IoContext(object, operation))) {
+                    zeros.zero(0, length);
+                }
                 return;
             }
             if (e.errno() == Libc.ENOSPC || e.errno() == Libc.EDQUOT) {
@@ -379,11 +418,11 @@ public final class FileVolumes {
         }
     }
 
-    private void createImage(VolumeDefinition volume, VolumeFormat format, QemuImg.CreateOptions options,
+    private void createImage(VolumeDefinition volume, Path file, VolumeFormat format, QemuImg.CreateOptions options,
                              Optional<String> backingFormat, String object, String operation) {
         try {
             // The file exists already (made with O_EXCL): qemu-img fills it in place.
-            qemuImg.create(directory.resolve(volume.name()), format.name(), volume.capacity(),
+            qemuImg.create(file, format.name(), volume.capacity(),
                     volume.backingStore().map(BackingStore::path), backingFormat, options);
         } catch (CommandException e) {
             throw FileErrors.command(object, operation, "create the " + format + " image " + directory.resolve(volume.name()), e);
@@ -547,13 +586,13 @@ public final class FileVolumes {
     public ReadableByteChannel openRead(VolumeDefinition volume, long offset, long length) {
         String operation = "vol-download";
         String object = volumeObject(volume.name());
-        requireOffset(offset, length, object, operation);
         try (Fd dir = openDirectory(object, operation)) {
             Fd file = openVolume(dir, volume, Libc.O_RDONLY, object, operation);
             try {
                 Stat stat = requireRegular(file, volume, object, operation);
-                long end = length < 0 ? stat.size() : Math.min(stat.size(), addExact(offset, length, object, operation));
-                return new SparseReader(libc, file, offset, end, object, operation);
+                long end = length < 0 ? stat.size() : Math.min(stat.size(), offset + length);
+                return FileRangeChannel.reading(file, directory.resolve(volume.name()), offset, Math.max(0, end - offset),
+                        new IoContext(object, operation));
             } catch (RuntimeException | Error e) {
                 file.close();
                 throw e;
@@ -569,7 +608,6 @@ public final class FileVolumes {
     public WritableByteChannel openWrite(VolumeDefinition volume, long offset, long length) {
         String operation = "vol-upload";
         String object = volumeObject(volume.name());
-        requireOffset(offset, length, object, operation);
         boolean raw = volume.format().orElse(VolumeFormat.RAW).equals(VolumeFormat.RAW);
         try (Fd dir = openDirectory(object, operation)) {
             Fd file = openVolume(dir, volume, Libc.O_WRONLY, object, operation);
@@ -580,31 +618,13 @@ public final class FileVolumes {
                     throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation, "Offset " + offset
                             + " is past the end of volume '" + volume.name() + "' (" + stat.size() + " bytes).");
                 }
-                long end = length < 0 ? limit : Math.min(limit, addExact(offset, length, object, operation));
-                return new SparseWriter(libc, file, offset, end, stat.size(), object, operation);
+                long end = length < 0 ? limit : Math.min(limit, offset + length);
+                return FileRangeChannel.writing(file, directory.resolve(volume.name()), offset, end - offset,
+                        FileRangeChannel.Zeroing.PUNCH, new IoContext(object, operation));
             } catch (RuntimeException | Error e) {
                 file.close();
                 throw e;
             }
-        }
-    }
-
-    private static void requireOffset(long offset, long length, String object, String operation) {
-        if (offset < 0) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation, "The offset must not be negative: " + offset + ".");
-        }
-        if (length < -1) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation,
-                    "The length must be -1 (to the end) or at least 0: " + length + ".");
-        }
-    }
-
-    private static long addExact(long offset, long length, String object, String operation) {
-        try {
-            return Math.addExact(offset, length);
-        } catch (ArithmeticException e) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation,
-                    "Offset " + offset + " plus length " + length + " overflows.", e);
         }
     }
 
@@ -674,6 +694,139 @@ public final class FileVolumes {
                 throw noSpace(object, operation, "create the file for volume '" + name + "'", e);
             }
             throw FileErrors.nativeCall(object, operation, "create " + directory.resolve(name), e);
+        }
+    }
+
+    /**
+     * The hidden name a new volume {@code name} is filled under: its job's temporary name. Outside
+     * a job (a quick create under the pool's lock) a name of the same form with a fresh id, which
+     * no claim backs: only a refresh could take it for abandoned, and refreshes wait for that lock.
+     */
+    String temporaryName(String name, String operation) {
+        Job job = jobs.current().filter(j -> j.volume().equals(name)).orElseGet(() -> new Job(
+                ProcessHandle.current().pid() + "-" + java.util.HexFormat.of().toHexDigits(RANDOM.nextLong()), name,
+                operation));
+        return job.temporaryName();
+    }
+
+    /** Marks a stage of the running job (a test seam: see {@link Jobs#reached}). */
+    void reached(String stage) {
+        jobs.reached(stage);
+    }
+
+    /**
+     * Makes the file of new volume {@code name} under its temporary name ({@code O_EXCL|O_NOFOLLOW},
+     * mode set exactly), after checking the name itself is free so nothing is filled in vain.
+     */
+    NewFile newFile(Fd dir, String name, int mode, String object, String operation) {
+        if (Job.isTemporary(name)) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation, "Volume names starting with "
+                    + Job.TEMPORARY_PREFIX + " are reserved for volumes being made; choose another name.");
+        }
+        try {
+            libc.statx(directory.resolve(name), false);
+            throw new StorageException(ErrorCode.VOLUME_EXISTS, object, operation, "Pool '" + pool.name()
+                    + "' already has an entry named '" + name + "' (" + directory.resolve(name) + ").");
+        } catch (NativeCallException e) {
+            if (e.errno() != Libc.ENOENT) {
+                throw FileErrors.nativeCall(object, operation, "look at " + directory.resolve(name), e);
+            }
+        }
+        String temporary = temporaryName(name, operation);
+        Fd fd = createFile(dir, temporary, mode, object, operation);
+        try {
+            libc.fchmod(fd, mode); // exactly this mode, whatever the umask (liblvm2cmd sets 0077 around its calls)
+        } catch (NativeCallException e) {
+            fd.close();
+            removeAfterFailure(dir, temporary, e);
+            throw FileErrors.nativeCall(object, operation, "set the mode of " + directory.resolve(temporary), e);
+        }
+        jobs.reached("temporary-created");
+        return new NewFile(dir, fd, name, temporary, object, operation);
+    }
+
+    /**
+     * A new volume's file while it is being filled: under a hidden temporary name, renamed to the
+     * volume's name by {@link #commit()} once complete. Closing it without a commit removes it.
+     */
+    final class NewFile implements AutoCloseable {
+        private final Fd dir;
+        private final Fd fd;
+        private final String name;
+        private final String temporary;
+        private final String object;
+        private final String operation;
+        private boolean committed;
+
+        private NewFile(Fd dir, Fd fd, String name, String temporary, String object, String operation) {
+            this.dir = dir;
+            this.fd = fd;
+            this.name = name;
+            this.temporary = temporary;
+            this.object = object;
+            this.operation = operation;
+        }
+
+        Fd fd() {
+            return fd;
+        }
+
+        /** Where the file is now, for tools that take a path (qemu-img). */
+        Path path() {
+            return directory.resolve(temporary);
+        }
+
+        /**
+         * Renames the complete file to the volume's name, never over an existing entry
+         * ({@code RENAME_NOREPLACE}; where the filesystem lacks it, a plain rename after checking
+         * the name is free, which the core's claim on the name keeps libstorage's own creators from racing).
+         */
+        void commit() {
+            jobs.reached("temporary-complete");
+            try {
+                libc.renameAt(dir, temporary, dir, name, Libc.RENAME_NOREPLACE);
+            } catch (NativeCallException e) {
+                if (e.errno() == Libc.EINVAL) {
+                    renameWithoutNoReplace();
+                } else if (e.errno() == Libc.EEXIST) {
+                    throw new StorageException(ErrorCode.VOLUME_EXISTS, object, operation, "Pool '" + pool.name()
+                            + "' got an entry named '" + name + "' from elsewhere while the volume was being made.", e);
+                } else {
+                    throw FileErrors.nativeCall(object, operation, "rename " + path() + " to " + name, e);
+                }
+            }
+            committed = true;
+        }
+
+        private void renameWithoutNoReplace() {
+            try {
+                libc.statx(directory.resolve(name), false);
+                throw new StorageException(ErrorCode.VOLUME_EXISTS, object, operation, "Pool '" + pool.name()
+                        + "' got an entry named '" + name + "' from elsewhere while the volume was being made.");
+            } catch (NativeCallException absent) {
+                if (absent.errno() != Libc.ENOENT) {
+                    throw FileErrors.nativeCall(object, operation, "look at " + directory.resolve(name), absent);
+                }
+            }
+            try {
+                libc.renameAt(dir, temporary, dir, name, 0);
+            } catch (NativeCallException e) {
+                throw FileErrors.nativeCall(object, operation, "rename " + path() + " to " + name, e);
+            }
+        }
+
+        @Override
+        public void close() {
+            fd.close();
+            if (!committed) {
+                try {
+                    libc.unlinkAt(dir, temporary, 0);
+                } catch (NativeCallException e) {
+                    if (e.errno() != Libc.ENOENT) {
+                        LOG.log(Level.WARNING, "could not remove the partial volume " + path(), e);
+                    }
+                }
+            }
         }
     }
 

@@ -17,8 +17,8 @@ import org.libstorage.StorageException;
 import org.libstorage.VolumeDefinition;
 import org.libstorage.VolumeFormat;
 import org.libstorage.VolumeType;
-import org.libstorage.backends.hostdevices.DeviceGuard;
-import org.libstorage.backends.hostdevices.DeviceGuard.BlockDevice;
+import org.libstorage.backends.blockio.DeviceGuard;
+import org.libstorage.backends.blockio.DeviceGuard.BlockDevice;
 import org.libstorage.nativelib.Fd;
 import org.libstorage.nativelib.Fdisk;
 import org.libstorage.nativelib.Libc;
@@ -41,8 +41,14 @@ final class DiskPoolDriver implements PoolDriver {
     private final Path device;
     private final Fdisk fdisk = Fdisk.instance();
     private final Libc libc = Libc.instance();
+    private final org.libstorage.spi.Jobs jobs;
 
     DiskPoolDriver(PoolDefinition definition) {
+        this(definition, org.libstorage.spi.Jobs.NONE);
+    }
+
+    DiskPoolDriver(PoolDefinition definition, org.libstorage.spi.Jobs jobs) {
+        this.jobs = jobs;
         this.definition = definition;
         this.device = definition.source().devices().getFirst().path();
     }
@@ -347,44 +353,33 @@ final class DiskPoolDriver implements PoolDriver {
         org.libstorage.ProgressListener listener = progress == null ? org.libstorage.ProgressListener.NONE : progress;
         long size = source.definition().capacity();
         VolumeDefinition wanted = volume.capacity() >= size ? volume : resized(volume, size);
-        VolumeDefinition created = createVolume(wanted);
-        String object = volumeObject(created);
-        try (java.nio.channels.ReadableByteChannel in = source.open();
-             java.nio.channels.WritableByteChannel out = new PartitionIo(object, operation).openWrite(created, 0, -1)) {
-            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocateDirect(1 << 20);
-            long done = 0;
-            while (done < size) {
-                if (Thread.currentThread().isInterrupted()) {
-                    throw new StorageException(ErrorCode.CANCELLED, object, operation, "Cancelled: the copy into "
-                            + created.path().orElseThrow() + " stopped at byte " + done + " of " + size + ".");
-                }
-                buffer.clear().limit((int) Math.min(buffer.capacity(), size - done));
-                int n = in.read(buffer);
-                if (n < 0) {
-                    break;
-                }
-                buffer.flip();
-                while (buffer.hasRemaining()) {
-                    out.write(buffer);
-                }
-                done += n;
-                listener.progress(done, size);
-            }
+        // The copy runs outside the pool's lock; the partition table is changed under it, and the
+        // new partition (named by the kernel) is marked as building until the copy commits.
+        VolumeDefinition created = jobs.locked(() -> {
+            VolumeDefinition made = createVolume(wanted);
+            jobs.building(made.name());
+            return made;
+        });
+        jobs.reached("partition-created");
+        try {
+            new PartitionIo(volumeObject(created), operation).fill(created, source, listener);
             return created;
-        } catch (java.io.IOException | RuntimeException | Error e) {
+        } catch (RuntimeException | Error e) {
+            // Deleting the partition must not be cut short by the interrupt that stopped the copy.
+            boolean interrupted = Thread.interrupted();
             try {
-                deleteVolume(created);
+                jobs.locked(() -> {
+                    deleteVolume(created);
+                    return null;
+                });
             } catch (RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
-            if (e instanceof StorageException se) {
-                throw se;
-            }
-            if (e instanceof Error err) {
-                throw err;
-            }
-            throw new StorageException(ErrorCode.IO_ERROR, object, operation, "Could not copy into "
-                    + created.path().orElseThrow() + ": " + e.getMessage() + "; the new partition was deleted again.", e);
+            throw e;
         }
     }
 

@@ -9,8 +9,8 @@ import org.libstorage.ErrorCode;
 import org.libstorage.PoolDefinition;
 import org.libstorage.StorageException;
 import org.libstorage.backends.dir.FilePoolDriver;
-import org.libstorage.backends.hostdevices.DeviceGuard;
-import org.libstorage.backends.hostdevices.DeviceGuard.BlockDevice;
+import org.libstorage.backends.blockio.DeviceGuard;
+import org.libstorage.backends.blockio.DeviceGuard.BlockDevice;
 import org.libstorage.lower.CommandException;
 import org.libstorage.fallback.CommandRunner;
 import org.libstorage.fallback.Mkfs;
@@ -30,8 +30,8 @@ final class FsPoolDriver extends FilePoolDriver {
     private final Mkfs mkfs;
     private final Mount mount = Mount.instance();
 
-    FsPoolDriver(PoolDefinition definition, CommandRunner runner) {
-        super(definition, definition.targetPath().orElseThrow(), runner);
+    FsPoolDriver(PoolDefinition definition, CommandRunner runner, org.libstorage.spi.Jobs jobs) {
+        super(definition, definition.targetPath().orElseThrow(), runner, jobs);
         this.device = definition.source().devices().getFirst().path();
         this.target = definition.targetPath().orElseThrow();
         this.mkfs = new Mkfs(runner);

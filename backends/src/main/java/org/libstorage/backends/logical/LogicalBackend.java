@@ -19,6 +19,7 @@ import org.libstorage.fallback.LvmCommand;
 import org.libstorage.lower.LowerLayerException;
 import org.libstorage.nativelib.Lvm2cmd;
 import org.libstorage.spi.BackendContext;
+import org.libstorage.spi.Jobs;
 import org.libstorage.spi.PoolBackend;
 import org.libstorage.spi.PoolDriver;
 
@@ -29,6 +30,7 @@ import org.libstorage.spi.PoolDriver;
  * LVM runs with {@code global/activation=0}: metadata operations work, data operations are
  * refused with an error naming the missing kernel feature.
  */
+@PoolBackend.Serves(PoolType.LOGICAL)
 public final class LogicalBackend implements PoolBackend {
     static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(5);
     private static final System.Logger LOG = System.getLogger(LogicalBackend.class.getName());
@@ -153,7 +155,7 @@ public final class LogicalBackend implements PoolBackend {
 
     @Override
     public PoolDriver open(PoolDefinition definition, BackendContext context) {
-        return new LogicalPoolDriver(validate(definition), lvm());
+        return new LogicalPoolDriver(validate(definition), lvm(), context == null ? Jobs.NONE : context.jobs());
     }
 
     /**

@@ -14,11 +14,12 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.libstorage.VolumeDefinition;
 import org.libstorage.VolumeDefinition.BackingStore;
+import org.libstorage.VolumeDefinition;
 import org.libstorage.VolumeFormat;
 import org.libstorage.spi.PoolContents;
 import org.libstorage.spi.PoolDriver;
+import org.libstorage.testing.Requirements;
 import org.libstorage.xml.PoolXml;
 import org.libstorage.xml.VolumeXml;
 import org.xml.sax.ErrorHandler;
@@ -34,7 +35,7 @@ class DirXmlTest {
 
     @Test
     void everyKindOfVolumeAndThePoolValidate() throws Exception {
-        Machine.require(Files.isReadable(SCHEMAS.resolve("storagevol.rng")), "libvirt's schemas (Debian libvirt0)");
+        Requirements.require(Files.isReadable(SCHEMAS.resolve("storagevol.rng")), "libvirt's schemas (Debian libvirt0)");
         Machine.requireQemuImg();
         Path target = temp.resolve("images");
         PoolDriver pool = Pools.started("images", target);

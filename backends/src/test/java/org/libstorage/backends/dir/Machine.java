@@ -1,52 +1,30 @@
 package org.libstorage.backends.dir;
 
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.libstorage.nativelib.Fd;
 import org.libstorage.nativelib.Libc;
 import org.libstorage.nativelib.LoopDevice;
 import org.libstorage.nativelib.LoopDevices;
+import org.libstorage.testing.Requirements;
 
 /**
  * What integration tests need from the machine (root, mounts, qemu-img, mkfs.xfs), and
- * mounts that always come down again. Under CI=true a missing need fails the test.
+ * mounts that always come down again; the needs are checked through {@link Requirements}.
  */
 final class Machine {
     private Machine() {
     }
 
-    static void require(boolean condition, String need) {
-        if (condition) {
-            return;
-        }
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            fail("CI=true and this test needs " + need);
-        }
-        assumeTrue(false, "skipped: needs " + need);
-    }
-
     static void requireRoot() {
-        require(Libc.instance().geteuid() == 0, "root (to mount filesystems)");
+        Requirements.requireRoot("to mount filesystems");
     }
 
     static void requireQemuImg() {
-        require(hasCommand("qemu-img"), "qemu-img (Debian qemu-utils)");
-    }
-
-    static boolean hasCommand(String name) {
-        for (String dir : List.of("/usr/sbin", "/usr/bin", "/sbin", "/bin")) {
-            if (Files.isExecutable(Path.of(dir, name))) {
-                return true;
-            }
-        }
-        return false;
+        Requirements.requireCommand("qemu-img", "qemu-utils");
     }
 
     /** Runs a set-up command (tests only), returning its output. */
@@ -100,8 +78,8 @@ final class Machine {
         /** An XFS with reflinks of {@code bytes}, made in {@code image} and loop-mounted at {@code point}. */
         static Mount xfsWithReflink(Path image, Path point, long bytes) throws IOException, InterruptedException {
             requireRoot();
-            require(Files.exists(Path.of("/dev/loop-control")), "/dev/loop-control (loop devices)");
-            require(hasCommand("mkfs.xfs"), "mkfs.xfs (Debian xfsprogs)");
+            Requirements.requireLoopDevices();
+            Requirements.requireCommand("mkfs.xfs", "xfsprogs");
             try (Fd fd = Libc.instance().open(image, Libc.O_RDWR | Libc.O_CREAT, 0600)) {
                 Libc.instance().ftruncate(fd, bytes);
             }

@@ -80,4 +80,14 @@ final class Pools {
         assertEquals(code, e.code(), () -> "expected " + code + " but got " + e);
         return e;
     }
+
+    /** As {@link #fails(ErrorCode, Executable)}, and the message contains each of {@code words}. */
+    static StorageException fails(ErrorCode code, Executable action, String... words) {
+        StorageException e = fails(code, action);
+        for (String word : words) {
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains(word),
+                    () -> "'" + word + "' missing in: " + e.getMessage());
+        }
+        return e;
+    }
 }

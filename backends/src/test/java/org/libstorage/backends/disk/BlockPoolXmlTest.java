@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
 import com.thaiopensource.util.PropertyMapBuilder;
 import com.thaiopensource.validate.ValidateProperty;
 import com.thaiopensource.validate.ValidationDriver;
@@ -12,6 +11,7 @@ import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -28,6 +28,7 @@ import org.libstorage.nativelib.LoopDevice;
 import org.libstorage.spi.BackendContext;
 import org.libstorage.spi.PoolContents;
 import org.libstorage.spi.PoolDriver;
+import org.libstorage.testing.Requirements;
 import org.libstorage.xml.PoolXml;
 import org.libstorage.xml.VolumeXml;
 import org.xml.sax.ErrorHandler;
@@ -43,8 +44,8 @@ class BlockPoolXmlTest {
 
     @Test
     void partitionVolumesAndBothPoolsValidate() throws Exception {
-        LoopFixture.require(Files.isReadable(SCHEMAS.resolve("storagevol.rng")), "libvirt's schemas (Debian libvirt0)");
-        LoopFixture.require(LoopFixture.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
+        Requirements.require(Files.isReadable(SCHEMAS.resolve("storagevol.rng")), "libvirt's schemas (Debian libvirt0)");
+        Requirements.require(Requirements.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
         try (LoopFixture loops = new LoopFixture(dir)) {
             LoopDevice loop = loops.attach("disk.img", 64 * LoopFixture.MIB);
             PoolDriver disks = new DiskBackend().open(PoolDefinition.builder(PoolType.DISK, "disks")

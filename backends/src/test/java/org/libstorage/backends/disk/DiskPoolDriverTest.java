@@ -30,6 +30,7 @@ import org.libstorage.nativelib.Mount;
 import org.libstorage.spi.BackendContext;
 import org.libstorage.spi.PoolContents;
 import org.libstorage.spi.PoolDriver;
+import org.libstorage.testing.Requirements;
 
 /** disk pools on real loop devices: labels, partitions as volumes, and the faults. */
 class DiskPoolDriverTest {
@@ -239,7 +240,7 @@ class DiskPoolDriverTest {
 
     @Test
     void aMountedPartitionCannotBeDeletedNorItsDiskRebuilt() throws Exception {
-        LoopFixture.require(LoopFixture.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
+        Requirements.require(Requirements.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
         try (LoopFixture loops = new LoopFixture(dir)) {
             LoopDevice loop = loops.attach("busy.img", 32 * MIB);
             PoolDriver pool = pool(loop.path(), "gpt");

@@ -26,6 +26,7 @@ import org.libstorage.VolumeDefinition;
 import org.libstorage.VolumeFormat;
 import org.libstorage.backends.hostdevices.LoopFixture;
 import org.libstorage.nativelib.LoopDevice;
+import org.libstorage.testing.Requirements;
 
 /**
  * The seed's "n x Volume -> Pool -> n x Volume", end to end through {@link Storage}: a disk
@@ -40,7 +41,7 @@ class NestingStorageTest {
 
     @Test
     void aPartitionVolumeBecomesTheSourceOfAFilesystemPool() throws Exception {
-        LoopFixture.require(LoopFixture.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
+        Requirements.require(Requirements.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
         try (LoopFixture loops = new LoopFixture(dir);
              Storage storage = Storage.open(StorageConfig.ofDirectory(dir.resolve("config")))) {
             LoopDevice loop = loops.attach("disk.img", 128 * MIB);

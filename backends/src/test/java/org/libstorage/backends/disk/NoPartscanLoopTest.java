@@ -16,6 +16,7 @@ import org.libstorage.PoolSource;
 import org.libstorage.PoolType;
 import org.libstorage.StorageException;
 import org.libstorage.backends.hostdevices.LoopFixture;
+import org.libstorage.testing.Requirements;
 import org.libstorage.spi.BackendContext;
 import org.libstorage.spi.PoolDriver;
 
@@ -31,7 +32,7 @@ class NoPartscanLoopTest {
     @Test
     void buildOnALoopDeviceWithoutPartitionScanningWritesNothing() throws Exception {
         new LoopFixture(dir).close(); // the same requirements: root and loop devices
-        LoopFixture.require(LoopFixture.hasCommand("losetup"), "losetup (util-linux) to attach without --partscan");
+        Requirements.require(Requirements.hasCommand("losetup"), "losetup (util-linux) to attach without --partscan");
         Path image = dir.resolve("noscan.img");
         try (var channel = java.nio.channels.FileChannel.open(image, java.nio.file.StandardOpenOption.CREATE_NEW,
                 java.nio.file.StandardOpenOption.WRITE)) {

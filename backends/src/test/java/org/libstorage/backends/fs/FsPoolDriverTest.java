@@ -26,6 +26,7 @@ import org.libstorage.nativelib.Mount;
 import org.libstorage.spi.BackendContext;
 import org.libstorage.spi.PoolContents;
 import org.libstorage.spi.PoolDriver;
+import org.libstorage.testing.Requirements;
 
 /** fs pools on real loop devices: mkfs, mount through libmount, file volumes as in a dir pool. */
 class FsPoolDriverTest {
@@ -51,7 +52,7 @@ class FsPoolDriverTest {
 
     @Test
     void buildsMountsHoldsFileVolumesAndUnmounts() throws Exception {
-        LoopFixture.require(LoopFixture.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
+        Requirements.require(Requirements.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
         try (LoopFixture loops = new LoopFixture(dir)) {
             LoopDevice loop = loops.attach("fs.img", 64 * MIB);
             PoolDriver pool = pool(loop.path(), "ext4", "noatime", "nodev");
@@ -87,7 +88,7 @@ class FsPoolDriverTest {
 
     @Test
     void startingOnAnotherFilesystemThanDefinedIsRefusedBeforeMounting() throws Exception {
-        LoopFixture.require(LoopFixture.hasCommand("mkfs.ext2"), "mkfs.ext2 (Debian e2fsprogs)");
+        Requirements.require(Requirements.hasCommand("mkfs.ext2"), "mkfs.ext2 (Debian e2fsprogs)");
         try (LoopFixture loops = new LoopFixture(dir)) {
             LoopDevice loop = loops.attach("ext2.img", 32 * MIB);
             pool(loop.path(), "ext2").build(BuildMode.NO_OVERWRITE);
@@ -107,7 +108,7 @@ class FsPoolDriverTest {
 
     @Test
     void buildRefusesExistingDataUnlessOverwriteAndAMountedDeviceAlways() throws Exception {
-        LoopFixture.require(LoopFixture.hasCommand("mkfs.xfs") && LoopFixture.hasCommand("mkfs.ext4"),
+        Requirements.require(Requirements.hasCommand("mkfs.xfs") && Requirements.hasCommand("mkfs.ext4"),
                 "mkfs.xfs and mkfs.ext4");
         try (LoopFixture loops = new LoopFixture(dir)) {
             LoopDevice loop = loops.attach("data.img", 320 * MIB);
@@ -170,7 +171,7 @@ class FsPoolDriverTest {
 
     @Test
     void findsDevicesHoldingFilesystems() throws Exception {
-        LoopFixture.require(LoopFixture.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
+        Requirements.require(Requirements.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
         try (LoopFixture loops = new LoopFixture(dir)) {
             LoopDevice loop = loops.attach("found.img", 16 * MIB);
             pool(loop.path(), "ext4").build(BuildMode.NO_OVERWRITE);

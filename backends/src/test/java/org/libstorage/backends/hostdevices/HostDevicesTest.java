@@ -15,6 +15,7 @@ import org.libstorage.nativelib.Blkid;
 import org.libstorage.nativelib.Fdisk;
 import org.libstorage.nativelib.LoopDevice;
 import org.libstorage.nativelib.Mount;
+import org.libstorage.testing.Requirements;
 
 /** Host devices from sysfs, mountinfo and libblkid, on a loop device the test partitions and mounts. */
 class HostDevicesTest {
@@ -23,7 +24,7 @@ class HostDevicesTest {
 
     @Test
     void listsALoopDeviceItsPartitionItsFilesystemAndWhereItIsMounted() throws Exception {
-        LoopFixture.require(LoopFixture.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
+        Requirements.require(Requirements.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
         try (LoopFixture loops = new LoopFixture(dir)) {
             LoopDevice loop = loops.attach("disk.img", 64 * LoopFixture.MIB);
             Fdisk.instance().createLabel(loop.path(), "gpt");

@@ -1,8 +1,5 @@
 package org.libstorage.backends.hostdevices;
 
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +15,7 @@ import org.libstorage.nativelib.LoopDevices;
 import org.libstorage.nativelib.Mount;
 import org.libstorage.nativelib.NativeCallException;
 import org.libstorage.nativelib.Stat;
+import org.libstorage.testing.Requirements;
 
 /**
  * Real loop devices for tests (partition scanning on), and their clean-up even when a test
@@ -33,27 +31,7 @@ public final class LoopFixture implements AutoCloseable {
 
     public LoopFixture(Path dir) {
         this.dir = dir;
-        require(libc.geteuid() == 0 && Files.exists(Path.of("/dev/loop-control")),
-                "root and /dev/loop-control to attach loop devices");
-    }
-
-    public static void require(boolean condition, String need) {
-        if (condition) {
-            return;
-        }
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            fail("CI=true and this test needs " + need);
-        }
-        assumeTrue(false, "skipped: needs " + need);
-    }
-
-    public static boolean hasCommand(String name) {
-        for (String d : List.of("/usr/sbin", "/usr/bin", "/sbin", "/bin")) {
-            if (Files.isExecutable(Path.of(d, name))) {
-                return true;
-            }
-        }
-        return false;
+        Requirements.requireLoopDevices();
     }
 
     /** A sparse image file of {@code size} bytes attached to a fresh loop device. */

@@ -1,4 +1,4 @@
-package org.libstorage.backends.hostdevices;
+package org.libstorage.backends.blockio;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,12 +14,14 @@ import org.junit.jupiter.api.io.TempDir;
 import org.libstorage.BuildMode;
 import org.libstorage.ErrorCode;
 import org.libstorage.StorageException;
+import org.libstorage.backends.hostdevices.LoopFixture;
 import org.libstorage.nativelib.Blkid;
 import org.libstorage.nativelib.Fd;
 import org.libstorage.nativelib.Libc;
-import org.libstorage.nativelib.NativeCallException;
 import org.libstorage.nativelib.LoopDevice;
 import org.libstorage.nativelib.Mount;
+import org.libstorage.nativelib.NativeCallException;
+import org.libstorage.testing.Requirements;
 
 /** The checks every backend runs before writing a device, on real loop devices. */
 class DeviceGuardTest {
@@ -45,7 +47,7 @@ class DeviceGuardTest {
 
     @Test
     void aDeviceWithAFilesystemIsRefusedWithoutOverwriteAndWipedWithIt() throws Exception {
-        LoopFixture.require(LoopFixture.hasCommand("mkfs.xfs"), "mkfs.xfs (Debian xfsprogs)");
+        Requirements.require(Requirements.hasCommand("mkfs.xfs"), "mkfs.xfs (Debian xfsprogs)");
         try (LoopFixture loops = new LoopFixture(dir)) {
             LoopDevice loop = loops.attach("xfs.img", 300 * LoopFixture.MIB);
             LoopFixture.run("mkfs.xfs", "-q", loop.path().toString());
@@ -67,7 +69,7 @@ class DeviceGuardTest {
 
     @Test
     void aMountedDeviceIsBusyEvenWithOverwriteAndKeepsItsData() throws Exception {
-        LoopFixture.require(LoopFixture.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
+        Requirements.require(Requirements.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
         try (LoopFixture loops = new LoopFixture(dir)) {
             LoopDevice loop = loops.attach("ext4.img", 32 * LoopFixture.MIB);
             LoopFixture.run("mkfs.ext4", "-q", loop.path().toString());
