@@ -38,27 +38,40 @@ public final class LogicalBackend implements PoolBackend {
     private final Supplier<Lvm> lvmFactory;
     /** Made on first use, so that loading the backend loads no library and starts no thread. */
     private Lvm lvm;
+    /** Lvms for pools whose Storage sets {@link #ENGINE_OPTION} or {@link #CONFIG_OPTION}, by those settings. */
+    private final Map<List<String>, Lvm> configured = new java.util.HashMap<>();
 
     /**
-     * System property choosing how LVM runs: {@code auto} (the default: liblvm2cmd when it
-     * loads) or {@code command} (always the lvm binary, for hosts where the library misbehaves
-     * and for comparing the two).
+     * Backend option ({@code StorageConfig.withBackendOption}) choosing how LVM runs: {@code auto}
+     * (the default: liblvm2cmd when it loads) or {@code command} (always the lvm binary, for hosts
+     * where the library misbehaves and for comparing the two).
      */
-    public static final String ENGINE_PROPERTY = "org.libstorage.lvm.engine";
-    /** System property with extra LVM configuration (LVM syntax) passed to every command. */
-    public static final String CONFIG_PROPERTY = LvmSettings.CONFIG_PROPERTY;
+    public static final String ENGINE_OPTION = "lvm.engine";
+    /** Backend option with extra LVM configuration (LVM syntax) passed to every command of the pools. */
+    public static final String CONFIG_OPTION = "lvm.config";
 
     /**
      * The backend as ServiceLoader makes it: this host's settings (activation only with
-     * device-mapper, plus {@link #CONFIG_PROPERTY}), liblvm2cmd unless {@link #ENGINE_PROPERTY}
-     * says {@code command}.
+     * device-mapper), liblvm2cmd where it loads. A Storage's {@link #ENGINE_OPTION} and
+     * {@link #CONFIG_OPTION} apply to the pools it opens.
      */
     public LogicalBackend() {
-        this(() -> defaultLvm(LvmSettings.forHost(), !"command".equals(System.getProperty(ENGINE_PROPERTY))));
+        this(() -> defaultLvm(LvmSettings.forHost(""), true));
     }
 
     LogicalBackend(Supplier<Lvm> lvmFactory) {
         this.lvmFactory = lvmFactory;
+    }
+
+    /** The Lvm for a pool: the backend's own, or one made for the Storage's LVM options. */
+    private synchronized Lvm lvm(BackendContext context) {
+        Optional<String> engine = context == null ? Optional.empty() : context.option(ENGINE_OPTION);
+        Optional<String> config = context == null ? Optional.empty() : context.option(CONFIG_OPTION);
+        if (engine.isEmpty() && config.isEmpty()) {
+            return lvm();
+        }
+        return configured.computeIfAbsent(List.of(engine.orElse("auto"), config.orElse("")),
+                k -> defaultLvm(LvmSettings.forHost(k.get(1)), !"command".equals(k.get(0))));
     }
 
     private synchronized Lvm lvm() {
@@ -155,7 +168,7 @@ public final class LogicalBackend implements PoolBackend {
 
     @Override
     public PoolDriver open(PoolDefinition definition, BackendContext context) {
-        return new LogicalPoolDriver(validate(definition), lvm(), context == null ? Jobs.NONE : context.jobs());
+        return new LogicalPoolDriver(validate(definition), lvm(context), context == null ? Jobs.NONE : context.jobs());
     }
 
     /**
