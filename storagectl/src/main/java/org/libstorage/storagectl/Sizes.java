@@ -44,6 +44,15 @@ final class Sizes {
         long scale = scale(unit).orElseThrow(() -> invalid("'" + shown(text)
                 + "' has the unknown unit '" + unit + "': use B, K/KiB, M/MiB, G/GiB, T/TiB, P/PiB, E/EiB "
                 + "(powers of 1024) or KB, MB, GB, TB, PB, EB (powers of 1000)"));
+        if (number.indexOf('.') < 0 && number.length() <= 18) {
+            // Whole numbers, which is nearly every size typed: plain arithmetic (a batch parses
+            // thousands), with the same overflow check as below.
+            long whole = Long.parseLong(number);
+            if (whole > Long.MAX_VALUE / scale) {
+                throw new IllegalArgumentException("'" + text + "' is larger than " + Long.MAX_VALUE + " bytes");
+            }
+            return whole * scale;
+        }
         BigDecimal bytes = new BigDecimal(number).multiply(BigDecimal.valueOf(scale));
         if (bytes.stripTrailingZeros().scale() > 0) {
             throw invalid("'" + shown(text) + "' is not a whole number of bytes");

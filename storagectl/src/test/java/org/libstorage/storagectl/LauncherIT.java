@@ -103,6 +103,15 @@ class LauncherIT {
         assertEquals(2, usage.status());
         assertTrue(usage.err().startsWith("error: "), usage::toString);
         assertFalse(usage.err().contains("\tat "), "no stack trace");
+
+        // A batch: one process, each line's own status, the first failure's as the batch's.
+        Path commands = tmp.resolve("commands");
+        Files.writeString(commands, "vol-create-as p 'b c.img' 1M\nvol-info nope.img --pool p\nvol-delete 'b c.img' --pool p\n");
+        Result batch = launch("--config-dir", config, "batch", "--keep-going", "-f", commands.toString());
+        assertEquals(3, batch.status(), batch::toString);
+        assertEquals("Vol b c.img created\nVol b c.img deleted\n", batch.out(), batch::toString);
+        assertTrue(batch.err().contains("line 2: exit status 3 (vol-info nope.img --pool p)"), batch::toString);
+        assertFalse(Files.exists(pool.resolve("b c.img")));
     }
 
     @Test
