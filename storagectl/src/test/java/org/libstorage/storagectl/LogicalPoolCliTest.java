@@ -16,7 +16,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.libstorage.Storage;
-import org.libstorage.backends.logical.LogicalBackend;
 import org.libstorage.nativelib.LoopDevice;
 import org.libstorage.nativelib.LoopDevices;
 import org.libstorage.testing.KernelFeature;
@@ -31,6 +30,9 @@ import org.libstorage.testing.RequiresKernel;
  */
 @RequiresKernel(KernelFeature.DEVICE_MAPPER)
 class LogicalPoolCliTest {
+    /** LVM_CONFIG: extra LVM configuration (the backend's package is not exported). */
+    private static final String LVM_CONFIG = "org.libstorage.lvm.config";
+
     @TempDir
     Path tmp;
 
@@ -38,7 +40,7 @@ class LogicalPoolCliTest {
 
     @AfterEach
     void clearConfig() {
-        System.clearProperty(LogicalBackend.CONFIG_PROPERTY);
+        System.clearProperty(LVM_CONFIG);
     }
 
     private Cli.Result ok(String... args) {
@@ -59,7 +61,7 @@ class LogicalPoolCliTest {
         }
         try (LoopDevice loop = LoopDevices.attach(image, false)) {
             Files.createDirectories(tmp.resolve("lock"));
-            System.setProperty(LogicalBackend.CONFIG_PROPERTY, "devices{global_filter=[\"a|^" + loop.path()
+            System.setProperty(LVM_CONFIG, "devices{global_filter=[\"a|^" + loop.path()
                     + "$|\",\"r|.*|\"] use_devicesfile=0 obtain_device_list_from_udev=0}"
                     + " global{locking_dir=\"" + tmp.resolve("lock") + "\"}"
                     + " backup{backup_dir=\"" + tmp.resolve("backup") + "\" archive_dir=\"" + tmp.resolve("archive") + "\"}");
