@@ -5,7 +5,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.SplittableRandom;
@@ -43,14 +42,16 @@ final class Wipe {
     /** How much one fallocate call covers between interrupt checks and progress reports. */
     private static final long RANGE_CHUNK = 1L << 30;
 
-    private final FileVolumes volumes;
+    private final PoolDirectory files;
+    private final VolumeScan scan;
     private final Libc libc;
     private final QemuImg qemuImg;
     private final String object;
     private final String operation;
 
-    Wipe(FileVolumes volumes, Libc libc, QemuImg qemuImg, String object, String operation) {
-        this.volumes = volumes;
+    Wipe(PoolDirectory files, VolumeScan scan, Libc libc, QemuImg qemuImg, String object, String operation) {
+        this.files = files;
+        this.scan = scan;
         this.libc = libc;
         this.qemuImg = qemuImg;
         this.object = object;
@@ -100,7 +101,7 @@ final class Wipe {
                 return;
             }
             if (fullyAllocated && mode == (Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE)) {
-                volumes.allocate(file, name, offset, n, object, operation);
+                files.allocate(file, name, offset, n, object, operation);
             }
             offset += n;
             progress.progress(offset, size);
@@ -132,7 +133,7 @@ final class Wipe {
             } catch (NativeCallException e) {
                 if (e.errno() == Libc.EOPNOTSUPP) {
                     throw new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object, operation, "The filesystem holding "
-                            + volumes.directory() + " cannot punch holes, so it cannot trim; wipe with ZERO instead.", e);
+                            + files.directory() + " cannot punch holes, so it cannot trim; wipe with ZERO instead.", e);
                 }
                 throw FileErrors.nativeCall(object, operation, "trim bytes " + offset + " to " + (offset + n), e);
             }
@@ -157,7 +158,7 @@ final class Wipe {
                     offset += libc.pwrite(file, buffer.asSlice(0, n), offset);
                 } catch (NativeCallException e) {
                     if (e.errno() == Libc.ENOSPC || e.errno() == Libc.EDQUOT) {
-                        throw volumes.noSpace(object, operation, "overwrite the sparse volume with random data", e);
+                        throw files.noSpace(object, operation, "overwrite the sparse volume with random data", e);
                     }
                     throw FileErrors.nativeCall(object, operation, "write random data at byte " + offset, e);
                 }
@@ -172,11 +173,11 @@ final class Wipe {
      */
     private void replaceWithEmptyImage(Fd dir, Stat stat, VolumeDefinition volume, VolumeFormat format) {
         // The job's temporary name: never listed, and removed by the next refresh if this process dies.
-        String temporary = volumes.temporaryName(volume.name(), operation);
-        Fd fresh = volumes.createFile(dir, temporary, stat.permissions(), object, operation);
-        volumes.reached("temporary-created");
+        String temporary = files.temporaryName(volume.name(), operation);
+        Fd fresh = files.createFile(dir, temporary, stat.permissions(), object, operation);
+        files.reached("temporary-created");
         try (fresh) {
-            volumes.applyPermissions(fresh, Optional.empty(), stat.permissions(), object, operation);
+            files.applyPermissions(fresh, Optional.empty(), stat.permissions(), object, operation);
             try {
                 libc.fchown(fresh, stat.uid(), stat.gid());
             } catch (NativeCallException e) {
@@ -184,19 +185,19 @@ final class Wipe {
             }
             Optional<Path> backing = volume.backingStore().map(VolumeDefinition.BackingStore::path);
             Optional<String> backingFormat = volume.backingStore().map(b -> b.format().map(VolumeFormat::name)
-                    .orElseGet(() -> volumes.backingFormat(b, object, operation)));
+                    .orElseGet(() -> scan.backingFormat(b, object, operation)));
             try {
-                qemuImg.create(volumes.directory().resolve(temporary), format.name(), volume.capacity(), backing, backingFormat,
+                qemuImg.create(files.directory().resolve(temporary), format.name(), volume.capacity(), backing, backingFormat,
                         QemuImg.CreateOptions.defaults());
             } catch (CommandException e) {
                 throw FileErrors.command(object, operation, "make an empty " + format + " image to replace '" + volume.name() + "'", e);
             }
             libc.renameAt(dir, temporary, dir, volume.name(), 0);
         } catch (NativeCallException e) {
-            volumes.removeAfterFailure(dir, temporary, e);
+            files.removeAfterFailure(dir, temporary, e);
             throw FileErrors.nativeCall(object, operation, "replace '" + volume.name() + "' with an empty image", e);
         } catch (RuntimeException | Error e) {
-            volumes.removeAfterFailure(dir, temporary, e);
+            files.removeAfterFailure(dir, temporary, e);
             throw e;
         }
     }
