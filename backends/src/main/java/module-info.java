@@ -5,6 +5,9 @@ module org.libstorage.backends {
     requires org.libstorage.fallback;
     requires com.fasterxml.jackson.databind;
 
+    // The one data path, for storagectl's upload and download; nobody else sees it.
+    exports org.libstorage.backends.blockio to org.libstorage.storagectl;
+
     provides org.libstorage.spi.PoolBackend with org.libstorage.backends.dir.DirBackend,
             org.libstorage.backends.logical.LogicalBackend,
             org.libstorage.backends.iscsi.IscsiDirectBackend, org.libstorage.backends.iscsi.IscsiKernelBackend,

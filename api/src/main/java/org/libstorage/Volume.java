@@ -42,13 +42,16 @@ public interface Volume {
 
     /**
      * A channel reading {@code length} bytes (-1: to the end) from {@code offset}. Close it when
-     * done.
+     * done. Its {@code read} fails with an unchecked {@link StorageException} (the lower layer's
+     * error as cause; {@code CANCELLED} once the thread is interrupted), never with an
+     * {@code IOException} other than {@code ClosedChannelException} after {@code close()}.
      */
     ReadableByteChannel download(long offset, long length);
 
     /**
      * A channel writing at {@code offset}, at most {@code length} bytes (-1: up to capacity).
-     * Runs of zeros are left as holes where the storage is sparse.
+     * Runs of zeros are left as holes where the storage is sparse. Fails as {@link #download}'s
+     * channel does ({@code NO_SPACE} when the storage is full).
      */
     WritableByteChannel upload(long offset, long length);
 }

@@ -120,68 +120,120 @@ public final class Libc {
     }
 
     private final Map<Integer, String> errnoNames;
-    private final MethodHandle open;
-    private final MethodHandle openat;
-    private final MethodHandle close;
-    private final MethodHandle statxHandle;
-    private final MethodHandle ftruncate;
-    private final MethodHandle fallocate;
-    private final MethodHandle lseek;
-    private final MethodHandle copyFileRange;
-    private final MethodHandle ioctlPointer;
-    private final MethodHandle ioctlValue;
-    private final MethodHandle fsync;
-    private final MethodHandle fdatasync;
-    private final MethodHandle statvfsHandle;
-    private final MethodHandle fstatvfs;
-    private final MethodHandle flock;
-    private final MethodHandle pread;
-    private final MethodHandle pwrite;
-    private final MethodHandle read;
-    private final MethodHandle write;
-    private final MethodHandle unlinkat;
-    private final MethodHandle renameat2;
-    private final MethodHandle fchmod;
-    private final MethodHandle fchown;
-    private final MethodHandle mkdirat;
 
     private Libc() {
         errnoNames = errnoTable();
-        var openInvoker = libc_h.open.makeInvoker(libc_h.C_INT);
-        open = capturingErrnoVariadic(libc_h.open.address(), openInvoker.descriptor(), 2);
-        var openatInvoker = libc_h.openat.makeInvoker(libc_h.C_INT);
-        openat = capturingErrnoVariadic(libc_h.openat.address(), openatInvoker.descriptor(), 3);
-        close = capturingErrno(libc_h.close$address(), libc_h.close$descriptor());
-        statxHandle = capturingErrno(libc_h.statx$address(), libc_h.statx$descriptor());
-        ftruncate = capturingErrno(libc_h.ftruncate$address(), libc_h.ftruncate$descriptor());
-        fallocate = capturingErrno(libc_h.fallocate$address(), libc_h.fallocate$descriptor());
-        lseek = capturingErrno(libc_h.lseek$address(), libc_h.lseek$descriptor());
-        copyFileRange = capturingErrno(libc_h.copy_file_range$address(), libc_h.copy_file_range$descriptor());
-        // ioctl(int, unsigned long, ...): one handle for pointer arguments, one for integers.
-        ioctlPointer = capturingErrnoVariadic(libc_h.ioctl.address(),
-                libc_h.ioctl.makeInvoker(libc_h.C_POINTER).descriptor(), 2);
-        ioctlValue = capturingErrnoVariadic(libc_h.ioctl.address(),
-                libc_h.ioctl.makeInvoker(libc_h.C_LONG).descriptor(), 2);
-        // fsync/fdatasync gain an ignored int and read/write an ignored offset, so one helper
-        // invokes each family with exact types.
-        fsync = MethodHandles.dropArguments(
-                capturingErrno(libc_h.fsync$address(), libc_h.fsync$descriptor()), 2, int.class);
-        fdatasync = MethodHandles.dropArguments(
-                capturingErrno(libc_h.fdatasync$address(), libc_h.fdatasync$descriptor()), 2, int.class);
-        statvfsHandle = capturingErrno(libc_h.statvfs$address(), libc_h.statvfs$descriptor());
-        fstatvfs = capturingErrno(libc_h.fstatvfs$address(), libc_h.fstatvfs$descriptor());
-        flock = capturingErrno(libc_h.flock$address(), libc_h.flock$descriptor());
-        pread = capturingErrno(libc_h.pread$address(), libc_h.pread$descriptor());
-        pwrite = capturingErrno(libc_h.pwrite$address(), libc_h.pwrite$descriptor());
-        read = MethodHandles.dropArguments(
-                capturingErrno(libc_h.read$address(), libc_h.read$descriptor()), 4, long.class);
-        write = MethodHandles.dropArguments(
-                capturingErrno(libc_h.write$address(), libc_h.write$descriptor()), 4, long.class);
-        unlinkat = capturingErrno(libc_h.unlinkat$address(), libc_h.unlinkat$descriptor());
-        renameat2 = capturingErrno(libc_h.renameat2$address(), libc_h.renameat2$descriptor());
-        fchmod = capturingErrno(libc_h.fchmod$address(), libc_h.fchmod$descriptor());
-        fchown = capturingErrno(libc_h.fchown$address(), libc_h.fchown$descriptor());
-        mkdirat = capturingErrno(libc_h.mkdirat$address(), libc_h.mkdirat$descriptor());
+    }
+
+    // ---- downcall handles, each linked on first use ----------------------------------------
+    // Linking a downcall generates classes; a short command uses a few of these, so each is
+    // linked when its holder class is first touched, not all of them when Libc is made.
+    private static final class OpenCall {
+        static final MethodHandle H =
+                capturingErrnoVariadic(libc_h.open.address(), libc_h.open.makeInvoker(libc_h.C_INT).descriptor(), 2);
+    }
+
+    private static final class OpenatCall {
+        static final MethodHandle H =
+                capturingErrnoVariadic(libc_h.openat.address(), libc_h.openat.makeInvoker(libc_h.C_INT).descriptor(), 3);
+    }
+
+    private static final class CloseCall {
+        static final MethodHandle H = capturingErrno(libc_h.close$address(), libc_h.close$descriptor());
+    }
+
+    private static final class StatxCall {
+        static final MethodHandle H = capturingErrno(libc_h.statx$address(), libc_h.statx$descriptor());
+    }
+
+    private static final class FtruncateCall {
+        static final MethodHandle H = capturingErrno(libc_h.ftruncate$address(), libc_h.ftruncate$descriptor());
+    }
+
+    private static final class FallocateCall {
+        static final MethodHandle H = capturingErrno(libc_h.fallocate$address(), libc_h.fallocate$descriptor());
+    }
+
+    private static final class LseekCall {
+        static final MethodHandle H = capturingErrno(libc_h.lseek$address(), libc_h.lseek$descriptor());
+    }
+
+    private static final class CopyFileRangeCall {
+        static final MethodHandle H =
+                capturingErrno(libc_h.copy_file_range$address(), libc_h.copy_file_range$descriptor());
+    }
+
+    // ioctl(int, unsigned long, ...): one handle for pointer arguments, one for integers.
+    private static final class IoctlPointerCall {
+        static final MethodHandle H =
+                capturingErrnoVariadic(libc_h.ioctl.address(), libc_h.ioctl.makeInvoker(libc_h.C_POINTER).descriptor(), 2);
+    }
+
+    private static final class IoctlValueCall {
+        static final MethodHandle H =
+                capturingErrnoVariadic(libc_h.ioctl.address(), libc_h.ioctl.makeInvoker(libc_h.C_LONG).descriptor(), 2);
+    }
+
+    // fsync/fdatasync gain an ignored int and read/write an ignored offset, so one helper
+    // invokes each family with exact types.
+    private static final class FsyncCall {
+        static final MethodHandle H =
+                MethodHandles.dropArguments(capturingErrno(libc_h.fsync$address(), libc_h.fsync$descriptor()), 2, int.class);
+    }
+
+    private static final class FdatasyncCall {
+        static final MethodHandle H =
+                MethodHandles.dropArguments(capturingErrno(libc_h.fdatasync$address(), libc_h.fdatasync$descriptor()), 2, int.class);
+    }
+
+    private static final class StatvfsCall {
+        static final MethodHandle H = capturingErrno(libc_h.statvfs$address(), libc_h.statvfs$descriptor());
+    }
+
+    private static final class FstatvfsCall {
+        static final MethodHandle H = capturingErrno(libc_h.fstatvfs$address(), libc_h.fstatvfs$descriptor());
+    }
+
+    private static final class FlockCall {
+        static final MethodHandle H = capturingErrno(libc_h.flock$address(), libc_h.flock$descriptor());
+    }
+
+    private static final class PreadCall {
+        static final MethodHandle H = capturingErrno(libc_h.pread$address(), libc_h.pread$descriptor());
+    }
+
+    private static final class PwriteCall {
+        static final MethodHandle H = capturingErrno(libc_h.pwrite$address(), libc_h.pwrite$descriptor());
+    }
+
+    private static final class ReadCall {
+        static final MethodHandle H =
+                MethodHandles.dropArguments(capturingErrno(libc_h.read$address(), libc_h.read$descriptor()), 4, long.class);
+    }
+
+    private static final class WriteCall {
+        static final MethodHandle H =
+                MethodHandles.dropArguments(capturingErrno(libc_h.write$address(), libc_h.write$descriptor()), 4, long.class);
+    }
+
+    private static final class UnlinkatCall {
+        static final MethodHandle H = capturingErrno(libc_h.unlinkat$address(), libc_h.unlinkat$descriptor());
+    }
+
+    private static final class Renameat2Call {
+        static final MethodHandle H = capturingErrno(libc_h.renameat2$address(), libc_h.renameat2$descriptor());
+    }
+
+    private static final class FchmodCall {
+        static final MethodHandle H = capturingErrno(libc_h.fchmod$address(), libc_h.fchmod$descriptor());
+    }
+
+    private static final class FchownCall {
+        static final MethodHandle H = capturingErrno(libc_h.fchown$address(), libc_h.fchown$descriptor());
+    }
+
+    private static final class MkdiratCall {
+        static final MethodHandle H = capturingErrno(libc_h.mkdirat$address(), libc_h.mkdirat$descriptor());
     }
 
     /** The C library. */
@@ -195,18 +247,9 @@ public final class Libc {
     public Fd open(Path path, int flags, int mode) {
         Objects.requireNonNull(path, "path");
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
             MemorySegment cPath = cString(arena, path.toString());
-            int fd;
-            do {
-                fd = (int) open.invokeExact(err, cPath, flags | O_CLOEXEC, mode);
-            } while (fd < 0 && errno(err) == EINTR);
-            if (fd < 0) {
-                throw failure("open", errno(err));
-            }
-            return new Fd(this, fd);
-        } catch (Throwable t) {
-            throw unchecked(t);
+            int all = flags | O_CLOEXEC;
+            return new Fd(this, (int) call(arena, "open", err -> (int) OpenCall.H.invokeExact(err, cPath, all, mode)));
         }
     }
 
@@ -215,18 +258,9 @@ public final class Libc {
         Objects.requireNonNull(name, "name");
         int dirFd = dir.value();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
             MemorySegment cName = cString(arena, name);
-            int fd;
-            do {
-                fd = (int) openat.invokeExact(err, dirFd, cName, flags | O_CLOEXEC, mode);
-            } while (fd < 0 && errno(err) == EINTR);
-            if (fd < 0) {
-                throw failure("openat", errno(err));
-            }
-            return new Fd(this, fd);
-        } catch (Throwable t) {
-            throw unchecked(t);
+            int all = flags | O_CLOEXEC;
+            return new Fd(this, (int) call(arena, "openat", err -> (int) OpenatCall.H.invokeExact(err, dirFd, cName, all, mode)));
         }
     }
 
@@ -234,7 +268,7 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment err = captureSegment(arena);
             // Never retried: on Linux the descriptor is gone even when close reports EINTR.
-            if ((int) close.invokeExact(err, fd) < 0 && errno(err) != EINTR) {
+            if ((int) CloseCall.H.invokeExact(err, fd) < 0 && errno(err) != EINTR) {
                 throw failure("close", errno(err));
             }
         } catch (Throwable t) {
@@ -268,19 +302,8 @@ public final class Libc {
     }
 
     private Stat statx(Arena arena, int dirFd, MemorySegment cPath, int flags) {
-        MemorySegment err = captureSegment(arena);
         MemorySegment buf = arena.allocate(statx.layout());
-        try {
-            int rc;
-            do {
-                rc = (int) statxHandle.invokeExact(err, dirFd, cPath, flags, STATX_MASK, buf);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure("statx", errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        call(arena, "statx", err -> (int) StatxCall.H.invokeExact(err, dirFd, cPath, flags, STATX_MASK, buf));
         int mask = statx.stx_mask(buf);
         Optional<Instant> btime = (mask & libc_h.STATX_BTIME()) != 0
                 ? Optional.of(instant(statx.stx_btime(buf)))
@@ -309,36 +332,20 @@ public final class Libc {
     public Statvfs statvfs(Path path) {
         Objects.requireNonNull(path, "path");
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
             MemorySegment buf = arena.allocate(statvfs.layout());
-            int rc;
-            do {
-                rc = (int) statvfsHandle.invokeExact(err, cString(arena, path.toString()), buf);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure("statvfs", errno(err));
-            }
+            MemorySegment cPath = cString(arena, path.toString());
+            call(arena, "statvfs", err -> (int) StatvfsCall.H.invokeExact(err, cPath, buf));
             return statvfsOf(buf);
-        } catch (Throwable t) {
-            throw unchecked(t);
         }
     }
 
     /** {@code fstatvfs(3)} of the filesystem holding an open file. */
     public Statvfs statvfs(Fd fd) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
             MemorySegment buf = arena.allocate(statvfs.layout());
-            int rc;
-            do {
-                rc = (int) fstatvfs.invokeExact(err, fd.value(), buf);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure("fstatvfs", errno(err));
-            }
+            int value = fd.value();
+            call(arena, "fstatvfs", err -> (int) FstatvfsCall.H.invokeExact(err, value, buf));
             return statvfsOf(buf);
-        } catch (Throwable t) {
-            throw unchecked(t);
         }
     }
 
@@ -359,18 +366,12 @@ public final class Libc {
     }
 
     public void fchmod(Fd fd, int mode) {
-        checkedInt("fchmod", fchmod, fd, mode);
+        checkedInt("fchmod", FchmodCall.H, fd, mode);
     }
 
     public void fchown(Fd fd, int uid, int gid) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            if ((int) fchown.invokeExact(err, fd.value(), uid, gid) < 0) {
-                throw failure("fchown", errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        int value = fd.value();
+        call("fchown", err -> (int) FchownCall.H.invokeExact(err, value, uid, gid));
     }
 
     /** Sets the process umask and returns the previous one (process-wide: use with care). */
@@ -396,12 +397,9 @@ public final class Libc {
     public void mkdirAt(Fd dir, String name, int mode) {
         Objects.requireNonNull(name, "name");
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            if ((int) mkdirat.invokeExact(err, dir.value(), cString(arena, name), mode) < 0) {
-                throw failure("mkdirat", errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
+            int dirFd = dir.value();
+            MemorySegment cName = cString(arena, name);
+            call(arena, "mkdirat", err -> (int) MkdiratCall.H.invokeExact(err, dirFd, cName, mode));
         }
     }
 
@@ -409,12 +407,9 @@ public final class Libc {
     public void unlinkAt(Fd dir, String name, int flags) {
         Objects.requireNonNull(name, "name");
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            if ((int) unlinkat.invokeExact(err, dir.value(), cString(arena, name), flags) < 0) {
-                throw failure("unlinkat", errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
+            int dirFd = dir.value();
+            MemorySegment cName = cString(arena, name);
+            call(arena, "unlinkat", err -> (int) UnlinkatCall.H.invokeExact(err, dirFd, cName, flags));
         }
     }
 
@@ -423,48 +418,25 @@ public final class Libc {
         Objects.requireNonNull(from, "from");
         Objects.requireNonNull(to, "to");
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            int rc = (int) renameat2.invokeExact(err, fromDir.value(), cString(arena, from), toDir.value(),
-                    cString(arena, to), flags);
-            if (rc < 0) {
-                throw failure("renameat2", errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
+            int fromFd = fromDir.value();
+            int toFd = toDir.value();
+            MemorySegment cFrom = cString(arena, from);
+            MemorySegment cTo = cString(arena, to);
+            call(arena, "renameat2", err -> (int) Renameat2Call.H.invokeExact(err, fromFd, cFrom, toFd, cTo, flags));
         }
     }
 
     // ---- sizes and extents --------------------------------------------------------------
 
     public void ftruncate(Fd fd, long length) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            int rc;
-            do {
-                rc = (int) ftruncate.invokeExact(err, fd.value(), length);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure("ftruncate", errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        int value = fd.value();
+        call("ftruncate", err -> (int) FtruncateCall.H.invokeExact(err, value, length));
     }
 
     /** {@code fallocate(2)}: {@code mode} 0 allocates; see the {@code FALLOC_FL_*} constants. */
     public void fallocate(Fd fd, int mode, long offset, long length) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            int rc;
-            do {
-                rc = (int) fallocate.invokeExact(err, fd.value(), mode, offset, length);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure("fallocate", errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        int value = fd.value();
+        call("fallocate", err -> (int) FallocateCall.H.invokeExact(err, value, mode, offset, length));
     }
 
     /** The first offset at or after {@code from} that holds data, or empty when only a hole follows. */
@@ -481,20 +453,10 @@ public final class Libc {
     }
 
     private OptionalLong seek(Fd fd, long from, int whence) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            long pos = (long) lseek.invokeExact(err, fd.value(), from, whence);
-            if (pos < 0) {
-                int e = errno(err);
-                if (e == ENXIO) {
-                    return OptionalLong.empty();
-                }
-                throw failure("lseek", e);
-            }
-            return OptionalLong.of(pos);
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        int value = fd.value();
+        // ENXIO: no data (or hole) at or after the offset, which is an answer, not a failure.
+        long pos = call("lseek", ENXIO, err -> (long) LseekCall.H.invokeExact(err, value, from, whence));
+        return pos < 0 ? OptionalLong.empty() : OptionalLong.of(pos);
     }
 
     /**
@@ -503,19 +465,12 @@ public final class Libc {
      */
     public long copyFileRange(Fd in, long inOffset, Fd out, long outOffset, long length) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
             MemorySegment inOff = arena.allocateFrom(ValueLayout.JAVA_LONG, inOffset);
             MemorySegment outOff = arena.allocateFrom(ValueLayout.JAVA_LONG, outOffset);
-            long n;
-            do {
-                n = (long) copyFileRange.invokeExact(err, in.value(), inOff, out.value(), outOff, length, 0);
-            } while (n < 0 && errno(err) == EINTR);
-            if (n < 0) {
-                throw failure("copy_file_range", errno(err));
-            }
-            return n;
-        } catch (Throwable t) {
-            throw unchecked(t);
+            int inFd = in.value();
+            int outFd = out.value();
+            return call(arena, "copy_file_range",
+                    err -> (long) CopyFileRangeCall.H.invokeExact(err, inFd, inOff, outFd, outOff, length, 0));
         }
     }
 
@@ -620,46 +575,24 @@ public final class Libc {
 
     /** {@code ioctl(fd, request, pointer)}, retried on EINTR; returns the call's result. */
     int ioctlWithPointer(Arena arena, String function, Fd fd, long request, MemorySegment argument) {
-        MemorySegment err = captureSegment(arena);
-        try {
-            int rc;
-            do {
-                rc = (int) ioctlPointer.invokeExact(err, fd.value(), request, argument);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure(function, errno(err));
-            }
-            return rc;
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        int value = fd.value();
+        return (int) call(arena, function, err -> (int) IoctlPointerCall.H.invokeExact(err, value, request, argument));
     }
 
     /** {@code ioctl(fd, request, value)} for requests that take an integer; returns the result. */
     int ioctlWithValue(String function, Fd fd, long request, long value) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            int rc;
-            do {
-                rc = (int) ioctlValue.invokeExact(err, fd.value(), request, value);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure(function, errno(err));
-            }
-            return rc;
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        int descriptor = fd.value();
+        return (int) call(function, err -> (int) IoctlValueCall.H.invokeExact(err, descriptor, request, value));
     }
 
     // ---- durability and locking ---------------------------------------------------------
 
     public void fsync(Fd fd) {
-        checkedInt("fsync", fsync, fd, 0);
+        checkedInt("fsync", FsyncCall.H, fd, 0);
     }
 
     public void fdatasync(Fd fd) {
-        checkedInt("fdatasync", fdatasync, fd, 0);
+        checkedInt("fdatasync", FdatasyncCall.H, fd, 0);
     }
 
     /**
@@ -667,7 +600,7 @@ public final class Libc {
      * or-ed with {@link #LOCK_NB}; a held lock with {@code LOCK_NB} fails with {@code EAGAIN}.
      */
     public void flock(Fd fd, int operation) {
-        checkedInt("flock", flock, fd, operation);
+        checkedInt("flock", FlockCall.H, fd, operation);
     }
 
     /** As {@link #flock} with {@code LOCK_NB}: false when another holder has the lock. */
@@ -685,41 +618,30 @@ public final class Libc {
 
     /** fsync, fdatasync, fchmod and flock: {@code int f(int fd, int)} calls, retried on EINTR. */
     private void checkedInt(String function, MethodHandle handle, Fd fd, int argument) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            int value = fd.value();
-            int rc;
-            do {
-                rc = (int) handle.invokeExact(err, value, argument);
-            } while (rc < 0 && errno(err) == EINTR);
-            if (rc < 0) {
-                throw failure(function, errno(err));
-            }
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        int value = fd.value();
+        call(function, err -> (int) handle.invokeExact(err, value, argument));
     }
 
     // ---- data ---------------------------------------------------------------------------
 
     /** {@code pread(2)} into a native segment; returns the bytes read, 0 at end of file. */
     public long pread(Fd fd, MemorySegment buffer, long offset) {
-        return transfer("pread", pread, fd, buffer, offset);
+        return transfer("pread", PreadCall.H, fd, buffer, offset);
     }
 
     /** {@code pwrite(2)} from a native segment; returns the bytes written. */
     public long pwrite(Fd fd, MemorySegment buffer, long offset) {
-        return transfer("pwrite", pwrite, fd, buffer, offset);
+        return transfer("pwrite", PwriteCall.H, fd, buffer, offset);
     }
 
     /** {@code read(2)} at the descriptor's position. */
     public long read(Fd fd, MemorySegment buffer) {
-        return transfer("read", read, fd, buffer, 0);
+        return transfer("read", ReadCall.H, fd, buffer, 0);
     }
 
     /** {@code write(2)} at the descriptor's position. */
     public long write(Fd fd, MemorySegment buffer) {
-        return transfer("write", write, fd, buffer, 0);
+        return transfer("write", WriteCall.H, fd, buffer, 0);
     }
 
     /**
@@ -760,21 +682,64 @@ public final class Libc {
         if (!buffer.isNative()) {
             throw new IllegalArgumentException(function + " needs a native memory segment");
         }
+        int value = fd.value();
+        long size = buffer.byteSize();
+        return call(function, err -> (long) handle.invokeExact(err, value, buffer, size, offset));
+    }
+
+    // ---- the one calling pattern ---------------------------------------------------------
+
+    /**
+     * One errno-capturing downcall: {@code err} is the capture segment to pass as the handle's
+     * first argument; returns the C function's result widened to long (a cast to the handle's
+     * exact return type inside the lambda keeps {@code invokeExact} exact).
+     */
+    @FunctionalInterface
+    interface Call {
+        long invoke(MemorySegment err) throws Throwable;
+    }
+
+    /**
+     * The pattern of (nearly) every libc call: a capture segment in {@code arena}, the call
+     * repeated while it fails with {@code EINTR}, and a negative result thrown as
+     * {@link #failure} naming {@code function} and the errno. Returns the (non-negative) result.
+     */
+    long call(Arena arena, String function, Call call) {
+        return call(arena, function, 0, call);
+    }
+
+    /** {@link #call(Arena, String, Call)} in an arena of its own, for calls that allocate nothing else. */
+    long call(String function, Call call) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = captureSegment(arena);
-            int value = fd.value();
-            long size = buffer.byteSize();
-            long n;
+            return call(arena, function, 0, call);
+        }
+    }
+
+    /** As {@link #call(String, Call)}, but {@code answer} (an errno that is a result, not a failure) returns -1. */
+    long call(String function, int answer, Call call) {
+        try (Arena arena = Arena.ofConfined()) {
+            return call(arena, function, answer, call);
+        }
+    }
+
+    private long call(Arena arena, String function, int answer, Call call) {
+        MemorySegment err = captureSegment(arena);
+        long rc;
+        try {
             do {
-                n = (long) handle.invokeExact(err, value, buffer, size, offset);
-            } while (n < 0 && errno(err) == EINTR);
-            if (n < 0) {
-                throw failure(function, errno(err));
-            }
-            return n;
+                rc = call.invoke(err);
+            } while (rc < 0 && errno(err) == EINTR);
         } catch (Throwable t) {
             throw unchecked(t);
         }
+        if (rc < 0) {
+            int errno = errno(err);
+            if (answer != 0 && errno == answer) {
+                return -1;
+            }
+            throw failure(function, errno);
+        }
+        return rc;
     }
 
     // ---- errors -------------------------------------------------------------------------

@@ -110,7 +110,7 @@ final class HostVerbs {
         void rows(HostDevice d, String prefix, String childPrefix, List<String[]> rows, Set<String> path) {
             HostDevice.Probe p = d.probe();
             rows.add(new String[] {
-                prefix + d.name(), Sizes.human(d.size()), kind(d), d.readOnly() ? "1" : "0",
+                prefix + displayName(d), Sizes.human(d.size()), kind(d), d.readOnly() ? "1" : "0",
                 p.type().orElse(""), p.label().orElse(""), p.uuid().orElse(""),
                 d.mountPoints().stream().map(Path::toString).collect(Collectors.joining(","))});
             if (!path.add(d.name())) {
@@ -133,6 +133,14 @@ final class HostVerbs {
             return json.device(d, kids);
         }
 
+        /** A device-mapper device by its /dev/mapper name, as lsblk shows it; others by their kernel name. */
+        static String displayName(HostDevice d) {
+            if (d.kind() == HostDevice.Kind.DM && d.path().startsWith("/dev/mapper/")) {
+                return d.path().getFileName().toString();
+            }
+            return d.name();
+        }
+
         static String kind(HostDevice d) {
             return switch (d.kind()) {
                 case PARTITION -> "part";
@@ -148,9 +156,7 @@ final class HostVerbs {
             List<BackendStatus> statuses = root.storage().backends();
             if (root.json()) {
                 Json json = new Json();
-                ArrayNode array = json.array();
-                statuses.forEach(s -> array.add(json.backend(s)));
-                json.print(out(), array);
+                json.printArray(out(), statuses, json::backend);
                 return;
             }
             Table table = new Table("Type", "Available", "Notes");
@@ -186,9 +192,7 @@ final class HostVerbs {
             List<PoolSource> sources = root.storage().findPoolSources(type, hint);
             if (root.json()) {
                 Json json = new Json();
-                ArrayNode array = json.array();
-                sources.forEach(s -> array.add(json.source(s)));
-                json.print(out(), array);
+                json.printArray(out(), sources, json::source);
                 return;
             }
             String xml = PoolXml.writeSources(sources);

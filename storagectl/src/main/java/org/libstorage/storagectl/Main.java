@@ -1,6 +1,7 @@
 package org.libstorage.storagectl;
 
 import java.io.Console;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -33,7 +34,7 @@ public final class Main {
                 }
             }
         }, "storagectl-interrupt"));
-        int status = Storagectl.run(args, Storage::open, terminal, out, err);
+        int status = Storagectl.run(args, Storage::open, terminal, new InputStreamReader(System.in, charset), out, err);
         finished.set(true);
         System.exit(status);
     }

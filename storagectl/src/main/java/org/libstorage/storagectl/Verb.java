@@ -5,9 +5,11 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.libstorage.ErrorCode;
+import org.libstorage.PoolInfo;
 import org.libstorage.PoolType;
 import org.libstorage.StorageException;
 import picocli.CommandLine.ITypeConverter;
@@ -33,6 +35,11 @@ abstract class Verb implements Callable<Integer> {
     }
 
     abstract void execute() throws Exception;
+
+    /** A pool's state as storagectl prints it ({@code running}, {@code inactive}, ...). */
+    static String state(PoolInfo info) {
+        return info.state().name().toLowerCase(Locale.ROOT);
+    }
 
     /** A usage error of this verb: exit status 2 and a pointer to its help. */
     ParameterException usageError(String message) {

@@ -1,14 +1,6 @@
 package org.libstorage.storagectl;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -21,6 +13,13 @@ import org.libstorage.VolumeDefinition;
 import org.libstorage.VolumeFormat;
 import org.libstorage.VolumeInfo;
 import org.libstorage.WipeAlgorithm;
+import org.libstorage.backends.blockio.CopyEngine;
+import org.libstorage.backends.blockio.DataSink;
+import org.libstorage.backends.blockio.DataSource;
+import org.libstorage.backends.blockio.FdChannel;
+import org.libstorage.backends.blockio.FileRangeChannel;
+import org.libstorage.backends.blockio.IoContext;
+import org.libstorage.backends.blockio.Streams;
 import org.libstorage.xml.VolumeXml;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,7 +27,6 @@ import picocli.CommandLine.Parameters;
 
 /** The volume verbs, named and behaving as virsh's. */
 final class VolumeVerbs {
-    private static final int BUFFER = 1 << 20;
 
     private VolumeVerbs() {
     }
@@ -75,9 +73,7 @@ final class VolumeVerbs {
             List<Volume> volumes = root.pool(pool).volumes();
             if (root.json()) {
                 Json json = new Json();
-                ArrayNode array = json.array();
-                volumes.forEach(v -> array.add(json.volume(v)));
-                json.print(out(), array);
+                json.printArray(out(), volumes, json::volume);
                 return;
             }
             Table table = details ? new Table("Name", "Path", "Type", "Capacity", "Allocation")
@@ -316,7 +312,7 @@ final class VolumeVerbs {
             Volume v = volume();
             if (root.json()) {
                 Json json = new Json();
-                json.print(out(), json.volume(v));
+                json.printObject(out(), v, json::volume);
                 return;
             }
             VolumeInfo info = v.info();
@@ -401,42 +397,19 @@ final class VolumeVerbs {
     @Command(name = "vol-upload", description = "Writes a file's contents into a volume (runs of zeros stay holes).")
     static final class VolUpload extends Transfer {
         @Override
-        void execute() throws IOException {
+        void execute() {
             Volume v = volume();
-            long done = 0;
-            try (FileChannel in = openInput(); ProgressBar bar = root.progress("upload")) {
-                long total = length == null ? in.size() : Math.min(length, in.size());
-                try (WritableByteChannel target = v.upload(offset, lengthOrAll())) {
-                    ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
-                    while (done < total) {
-                        buffer.clear().limit((int) Math.min(buffer.capacity(), total - done));
-                        int n = in.read(buffer);
-                        if (n < 0) {
-                            break;
-                        }
-                        buffer.flip();
-                        while (buffer.hasRemaining()) {
-                            if (target.write(buffer) == 0) {
-                                throw new StorageException(ErrorCode.NO_SPACE, "volume '" + v.name() + "'", "vol-upload",
-                                        "Volume '" + v.name() + "' took no more data after " + (done + buffer.position())
-                                                + " bytes of " + file + "; it ends there.");
-                            }
-                        }
-                        done += n;
-                        bar.progress(done, total);
-                    }
-                }
+            IoContext context = new IoContext("volume '" + v.name() + "'", "vol-upload");
+            long done;
+            // The engine reads the file's data extents only; its holes reach the volume as zeroed
+            // ranges (punched in a file, BLKZEROOUT on a device), never as written zeros.
+            try (FdChannel in = FdChannel.openForReading(file, lengthOrAll(), context);
+                 ProgressBar bar = root.progress("upload");
+                 DataSink target = Streams.sink(v.upload(offset, lengthOrAll()), in.size(), "volume '" + v.name() + "'",
+                         context)) {
+                done = CopyEngine.copy(in, target, bar, context).bytes();
             }
             out().println("Uploaded " + done + " bytes from " + file + " to vol " + v.name());
-        }
-
-        private FileChannel openInput() {
-            try {
-                return FileChannel.open(file, StandardOpenOption.READ);
-            } catch (IOException e) {
-                throw new StorageException(ErrorCode.INVALID_ARGUMENT, "file " + file, "vol-upload",
-                        "Cannot read " + Storagectl.describe(e) + ".", e);
-            }
         }
     }
 
@@ -446,36 +419,19 @@ final class VolumeVerbs {
         boolean sparse;
 
         @Override
-        void execute() throws IOException {
+        void execute() {
             Volume v = volume();
+            IoContext context = new IoContext("volume '" + v.name() + "'", "vol-download");
             long total = length != null ? length : Math.max(0, v.info().capacity() - offset);
-            long done = 0;
-            try (RandomAccessFile output = new RandomAccessFile(file.toFile(), "rw");
-                 ProgressBar bar = root.progress("download");
-                 ReadableByteChannel source = v.download(offset, lengthOrAll())) {
-                output.setLength(0);
-                FileChannel out = output.getChannel();
-                ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
-                ByteBuffer zeros = sparse ? ByteBuffer.allocateDirect(BUFFER) : null;
-                while (true) {
-                    buffer.clear();
-                    int n = source.read(buffer);
-                    if (n < 0) {
-                        break;
-                    }
-                    buffer.flip();
-                    if (sparse && buffer.mismatch(zeros.clear().limit(buffer.remaining())) == -1) {
-                        out.position(out.position() + n); // a hole: skip instead of writing zeros
-                    } else {
-                        while (buffer.hasRemaining()) {
-                            out.write(buffer);
-                        }
-                    }
-                    done += n;
-                    bar.progress(done, total);
-                }
-                // A trailing hole is only a position so far; give the file its full length.
-                output.setLength(done);
+            long done;
+            try (ProgressBar bar = root.progress("download");
+                 DataSource source = Streams.source(v.download(offset, lengthOrAll()), total,
+                         "volume '" + v.name() + "'", context);
+                 FileRangeChannel output = FileRangeChannel.createForWriting(file, source.size(),
+                         sparse ? FileRangeChannel.Zeroing.ALREADY_ZERO : FileRangeChannel.Zeroing.WRITE, context)) {
+                done = CopyEngine.copy(source, output, bar, context).bytes();
+                // A volume that ended early (another tool shrank it) gives a file of what it had.
+                output.setFileSize(done);
             }
             out().println("Downloaded " + done + " bytes from vol " + v.name() + " to " + file);
         }

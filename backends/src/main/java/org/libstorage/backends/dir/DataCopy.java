@@ -1,14 +1,8 @@
 package org.libstorage.backends.dir;
 
-import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
-import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import org.libstorage.ErrorCode;
 import org.libstorage.Names;
@@ -18,6 +12,11 @@ import org.libstorage.StorageException;
 import org.libstorage.VolumeDefinition;
 import org.libstorage.VolumeFormat;
 import org.libstorage.VolumeType;
+import org.libstorage.backends.blockio.CopyEngine;
+import org.libstorage.backends.blockio.DataSource;
+import org.libstorage.backends.blockio.FileRangeChannel;
+import org.libstorage.backends.blockio.IoContext;
+import org.libstorage.backends.blockio.Streams;
 import org.libstorage.fallback.CommandException;
 import org.libstorage.fallback.QemuImg;
 import org.libstorage.nativelib.Fd;
@@ -27,30 +26,21 @@ import org.libstorage.nativelib.Stat;
 import org.libstorage.spi.VolumeSource;
 
 /**
- * Copies a volume into a new file of the pool, by the fastest safe path:
- * <ol>
- * <li>{@code FICLONE}: the copy shares the source's extents (XFS with reflink, btrfs);</li>
- * <li>{@code copy_file_range} over the data extents {@code SEEK_DATA}/{@code SEEK_HOLE} find, holes
- * staying holes (the kernel may still reflink or copy server-side);</li>
- * <li>buffered reads and writes that leave all-zero 64 KiB blocks as holes, for sources that are
- * not files (an LV, a LUN: read through {@link VolumeSource#open()}) or filesystems without
- * {@code copy_file_range} between them;</li>
- * <li>{@code qemu-img convert} when the formats differ (raw ↔ qcow2) or a qcow2 source has a backing
- * file (the copy is flattened into a standalone image, as libvirt's clone does).</li>
- * </ol>
+ * Copies a volume into a new file of the pool. Bytes move through the shared copy engine
+ * ({@link CopyEngine}), which takes the fastest safe path: a reflink, {@code copy_file_range}
+ * over the data extents, or buffered copying that leaves zero blocks and the source's holes as
+ * holes (for sources that are not files, an LV or a LUN read through
+ * {@link VolumeSource#open()}, or filesystems without {@code copy_file_range} between them).
+ * {@code qemu-img convert} runs instead when the formats differ (raw ↔ qcow2) or a qcow2 source
+ * has a backing file (the copy is flattened into a standalone image, as libvirt's clone does).
  * Progress is reported in source bytes (during a conversion, from the thread reading qemu-img's
- * output); an interrupt between chunks stops with {@code CANCELLED}
- * (the thread's interrupt status stays set); any failure removes the partial copy.
+ * output); an interrupt between chunks stops with {@code CANCELLED} (the thread's interrupt
+ * status stays set); any failure removes the partial copy.
  */
 final class DataCopy {
     private static final System.Logger LOG = System.getLogger(DataCopy.class.getName());
     /** Pools whose volume paths are plain files that reflink and copy_file_range can work on. */
     private static final Set<PoolType> FILE_POOLS = Set.of(PoolType.DIR, PoolType.FS, PoolType.NETFS);
-    /** How much copy_file_range moves between two interrupt checks and progress reports. */
-    private static final long RANGE_CHUNK = 64L << 20;
-    static final int BUFFER_BYTES = 1 << 20;
-    /** A block of zeros this long is left as a hole rather than written. */
-    static final int ZERO_BLOCK = 64 << 10;
 
     private final PoolDirectory files;
     private final Libc libc;
@@ -85,10 +75,12 @@ final class DataCopy {
             Path target = file.path();
             files.applyPermissions(dest, volume.target().permissions(), mode, object, operation);
             if (byteCopy) {
-                if (fileSource) {
-                    copyFromPath(from, source, dest, progress);
-                } else {
-                    copyStream(source, dest, from.capacity(), progress);
+                try (DataSource in = fileSource ? openFileSource(from, source) : streamSource(source)) {
+                    // Borrowed: grow() still needs dest after the channel is done.
+                    try (FileRangeChannel out = FileRangeChannel.borrowing(dest, target, 0, in.size(),
+                            FileRangeChannel.Zeroing.ALREADY_ZERO, context())) {
+                        CopyEngine.copy(in, out, progress, context());
+                    }
                 }
                 grow(dest, target, targetFormat, from.capacity(), capacity);
             } else {
@@ -143,8 +135,12 @@ final class DataCopy {
         return format.equals(VolumeFormat.RAW) || format.equals(VolumeFormat.ISO);
     }
 
-    /** Copies a source that lives in a file pool, by its path; returns the bytes of the source file. */
-    private long copyFromPath(VolumeDefinition from, VolumeSource source, Fd dest, ProgressListener progress) {
+    private IoContext context() {
+        return new IoContext(object, operation);
+    }
+
+    /** A source that lives in a file pool, by its path (not followed if it became a symlink). */
+    private DataSource openFileSource(VolumeDefinition from, VolumeSource source) {
         Path path = from.path().orElseThrow();
         Fd src;
         try {
@@ -152,13 +148,24 @@ final class DataCopy {
         } catch (NativeCallException e) {
             throw sourceProblem(from, path, e);
         }
-        try (src) {
-            Stat stat = libc.statx(src);
-            if (!stat.isRegularFile()) {
-                return copyStream(source, dest, from.capacity(), progress);
-            }
-            return copyFile(src, dest, stat.size(), progress);
+        boolean regular;
+        try {
+            regular = libc.statx(src).isRegularFile();
+        } catch (NativeCallException e) {
+            src.close();
+            throw FileErrors.nativeCall(object, operation, "look at the source volume " + path, e);
         }
+        if (!regular) {
+            src.close();
+            return streamSource(source);
+        }
+        return FileRangeChannel.reading(src, path, 0, -1, context());
+    }
+
+    /** The source's guest bytes through its pool's channel. */
+    private DataSource streamSource(VolumeSource source) {
+        return Streams.source(source.open(), source.definition().capacity(),
+                "the source volume '" + source.definition().name() + "'", context());
     }
 
     private StorageException sourceProblem(VolumeDefinition from, Path path, NativeCallException e) {
@@ -173,61 +180,6 @@ final class DataCopy {
         return FileErrors.nativeCall(object, operation, "open the source volume " + path, e);
     }
 
-    /** Copies one regular file into another, sparse; returns the source's size. */
-    long copyFile(Fd src, Fd dest, long size, ProgressListener progress) {
-        progress.progress(0, size);
-        checkInterrupt("copy");
-        if (reflink(src, dest)) {
-            progress.progress(size, size);
-            return size;
-        }
-        setSize(dest, size);
-        boolean rangeCopy = true;
-        long position = 0;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buffer = null;
-            while (position < size) {
-                OptionalLong data = libc.seekData(src, position);
-                if (data.isEmpty() || data.getAsLong() >= size) {
-                    break; // only a hole is left, and the destination's size already covers it
-                }
-                long start = data.getAsLong();
-                long end = Math.min(size, libc.seekHole(src, start).orElse(size));
-                long offset = start;
-                while (offset < end) {
-                    checkInterrupt("copy");
-                    long n = 0;
-                    if (rangeCopy) {
-                        try {
-                            n = libc.copyFileRange(src, offset, dest, offset, Math.min(RANGE_CHUNK, end - offset));
-                        } catch (NativeCallException e) {
-                            if (!fallsBack(e)) {
-                                throw writeFailure(e);
-                            }
-                            LOG.log(Level.DEBUG, () -> "copy_file_range unavailable here (" + e.errnoName() + "); copying through a buffer");
-                            rangeCopy = false;
-                            continue;
-                        }
-                    } else {
-                        if (buffer == null) {
-                            buffer = arena.allocate(BUFFER_BYTES, 4096);
-                        }
-                        n = copyBuffered(src, dest, offset, Math.min(BUFFER_BYTES, end - offset), buffer);
-                    }
-                    if (n == 0) {
-                        end = offset; // the source shrank under us; what is left reads as holes
-                        break;
-                    }
-                    offset += n;
-                    progress.progress(offset, size);
-                }
-                position = end;
-            }
-        }
-        progress.progress(size, size);
-        return size;
-    }
-
     /** True when the destination now shares the source's extents. */
     private boolean reflink(Fd src, Fd dest) {
         try {
@@ -237,99 +189,9 @@ final class DataCopy {
             if (e.errno() == Libc.ENOSPC || e.errno() == Libc.EDQUOT) {
                 throw writeFailure(e);
             }
-            // EOPNOTSUPP, EXDEV, EINVAL, ENOTTY...: no reflinks between these two; copy instead.
-            // A failed FICLONE leaves the (new, empty) destination untouched, so it is not
-            // truncated again: on ext4 a truncate to 0 makes close() flush everything copied after.
-            LOG.log(Level.DEBUG, () -> "no reflink (" + e.errnoName() + "); copying extents");
+            // EOPNOTSUPP, EXDEV, EINVAL, ENOTTY...: no reflinks between these two.
+            LOG.log(Level.DEBUG, () -> "no reflink (" + e.errnoName() + ")");
             return false;
-        }
-    }
-
-    private static boolean fallsBack(NativeCallException e) {
-        int errno = e.errno();
-        return errno == Libc.EXDEV || errno == Libc.EOPNOTSUPP || errno == Libc.EINVAL || errno == Libc.ENOSYS
-                || errno == Libc.EBADF;
-    }
-
-    /** Reads up to {@code length} bytes at {@code offset} and writes its non-zero blocks; returns the bytes read. */
-    private long copyBuffered(Fd src, Fd dest, long offset, long length, MemorySegment buffer) {
-        MemorySegment chunk = buffer.asSlice(0, length);
-        long read = libc.pread(src, chunk, offset);
-        if (read > 0) {
-            writeNonZero(dest, chunk.asSlice(0, read), offset);
-        }
-        return read;
-    }
-
-    /** Reads the source's guest bytes through its pool's channel; returns the bytes read. */
-    private long copyStream(VolumeSource source, Fd dest, long total, ProgressListener progress) {
-        progress.progress(0, total);
-        long position = 0;
-        try (Arena arena = Arena.ofConfined(); ReadableByteChannel in = source.open()) {
-            MemorySegment buffer = arena.allocate(BUFFER_BYTES, 4096);
-            ByteBuffer bytes = buffer.asByteBuffer();
-            boolean end = false;
-            while (!end) {
-                checkInterrupt("copy");
-                bytes.clear();
-                while (bytes.hasRemaining()) {
-                    if (in.read(bytes) < 0) {
-                        end = true;
-                        break;
-                    }
-                }
-                int filled = bytes.position();
-                if (filled > 0) {
-                    writeNonZero(dest, buffer.asSlice(0, filled), position);
-                    position += filled;
-                    progress.progress(position, total);
-                }
-            }
-        } catch (IOException e) {
-            throw FileErrors.io(object, operation, "read the source volume '" + source.definition().name() + "'", e);
-        }
-        setSize(dest, position); // a trailing run of zeros becomes a hole, not a short file
-        return position;
-    }
-
-    /** Writes {@code data} at {@code offset}, skipping whole zero blocks, which stay holes in the new file. */
-    private void writeNonZero(Fd dest, MemorySegment data, long offset) {
-        long length = data.byteSize();
-        long block = 0;
-        while (block < length) {
-            long n = Math.min(ZERO_BLOCK, length - block);
-            MemorySegment piece = data.asSlice(block, n);
-            if (!isZero(piece)) {
-                writeFully(dest, piece, offset + block);
-            }
-            block += n;
-        }
-    }
-
-    static boolean isZero(MemorySegment piece) {
-        long n = piece.byteSize();
-        long i = 0;
-        for (; i + 8 <= n; i += 8) {
-            if (piece.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, i) != 0) {
-                return false;
-            }
-        }
-        for (; i < n; i++) {
-            if (piece.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) != 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private void writeFully(Fd dest, MemorySegment data, long offset) {
-        long done = 0;
-        while (done < data.byteSize()) {
-            try {
-                done += libc.pwrite(dest, data.asSlice(done), offset + done);
-            } catch (NativeCallException e) {
-                throw writeFailure(e);
-            }
         }
     }
 
@@ -428,29 +290,6 @@ final class DataCopy {
             qemuImg.create(target, "qcow2", 0, Optional.of(backing), Optional.of(backingFormat), QemuImg.CreateOptions.defaults());
         } catch (CommandException e) {
             throw FileErrors.command(object, operation, "create the qcow2 overlay " + target + " over " + backing, e);
-        }
-    }
-
-    // ---- zero writing, shared with Wipe and preallocation fallbacks -------------------------
-
-    /** Writes zeros over {@code [offset, offset + length)} in 1 MiB chunks, reporting {@code base + done} of {@code total}. */
-    static void writeZeros(Libc libc, Fd file, long offset, long length, ProgressListener progress, long total, long base,
-                           String object, String operation) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment zeros = arena.allocate(BUFFER_BYTES, 4096); // allocate() zero-fills
-            long done = 0;
-            while (done < length) {
-                if (Thread.currentThread().isInterrupted()) {
-                    throw FileErrors.cancelled(object, operation, "write zeros", null);
-                }
-                long n = Math.min(BUFFER_BYTES, length - done);
-                try {
-                    done += libc.pwrite(file, zeros.asSlice(0, n), offset + done);
-                } catch (NativeCallException e) {
-                    throw FileErrors.nativeCall(object, operation, "write zeros", e);
-                }
-                progress.progress(base + done, total);
-            }
         }
     }
 }

@@ -17,6 +17,8 @@ import org.libstorage.VolumeDefinition.BackingStore;
 import org.libstorage.VolumeFormat;
 import org.libstorage.VolumeType;
 import org.libstorage.WipeAlgorithm;
+import org.libstorage.backends.blockio.FileRangeChannel;
+import org.libstorage.backends.blockio.IoContext;
 import org.libstorage.fallback.CommandException;
 import org.libstorage.fallback.CommandRunner;
 import org.libstorage.fallback.QemuImg;
@@ -374,13 +376,13 @@ public final class FileVolumes {
     public ReadableByteChannel openRead(VolumeDefinition volume, long offset, long length) {
         String operation = "vol-download";
         String object = volumeObject(volume.name());
-        requireOffset(offset, length, object, operation);
         try (Fd dir = files.openDirectory(object, operation)) {
             Fd file = files.openVolume(dir, volume, Libc.O_RDONLY, object, operation);
             try {
                 Stat stat = files.requireRegular(file, volume, object, operation);
-                long end = length < 0 ? stat.size() : Math.min(stat.size(), addExact(offset, length, object, operation));
-                return new SparseReader(libc, file, offset, end, object, operation);
+                long end = length < 0 ? stat.size() : Math.min(stat.size(), offset + length);
+                return FileRangeChannel.reading(file, directory.resolve(volume.name()), offset, Math.max(0, end - offset),
+                        new IoContext(object, operation));
             } catch (RuntimeException | Error e) {
                 file.close();
                 throw e;
@@ -396,7 +398,6 @@ public final class FileVolumes {
     public WritableByteChannel openWrite(VolumeDefinition volume, long offset, long length) {
         String operation = "vol-upload";
         String object = volumeObject(volume.name());
-        requireOffset(offset, length, object, operation);
         boolean raw = volume.format().orElse(VolumeFormat.RAW).equals(VolumeFormat.RAW);
         try (Fd dir = files.openDirectory(object, operation)) {
             Fd file = files.openVolume(dir, volume, Libc.O_WRONLY, object, operation);
@@ -407,8 +408,9 @@ public final class FileVolumes {
                     throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation, "Offset " + offset
                             + " is past the end of volume '" + volume.name() + "' (" + stat.size() + " bytes).");
                 }
-                long end = length < 0 ? limit : Math.min(limit, addExact(offset, length, object, operation));
-                return new SparseWriter(libc, file, offset, end, stat.size(), object, operation);
+                long end = length < 0 ? limit : Math.min(limit, offset + length);
+                return FileRangeChannel.writing(file, directory.resolve(volume.name()), offset, end - offset,
+                        FileRangeChannel.Zeroing.PUNCH, new IoContext(object, operation));
             } catch (RuntimeException | Error e) {
                 file.close();
                 throw e;
@@ -416,44 +418,7 @@ public final class FileVolumes {
         }
     }
 
-    private static void requireOffset(long offset, long length, String object, String operation) {
-        if (offset < 0) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation, "The offset must not be negative: " + offset + ".");
-        }
-        if (length < -1) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation,
-                    "The length must be -1 (to the end) or at least 0: " + length + ".");
-        }
-    }
-
-    private static long addExact(long offset, long length, String object, String operation) {
-        try {
-            return Math.addExact(offset, length);
-        } catch (ArithmeticException e) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation,
-                    "Offset " + offset + " plus length " + length + " overflows.", e);
-        }
-    }
-
     private String volumeObject(String name) {
         return files.volumeObject(name);
     }
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 }

@@ -11,6 +11,8 @@ import org.libstorage.PoolDefinition;
 import org.libstorage.ProgressListener;
 import org.libstorage.StorageException;
 import org.libstorage.VolumeDefinition;
+import org.libstorage.backends.blockio.FileRangeChannel;
+import org.libstorage.backends.blockio.IoContext;
 import org.libstorage.nativelib.Fd;
 import org.libstorage.nativelib.Libc;
 import org.libstorage.nativelib.NativeCallException;
@@ -51,7 +53,11 @@ final class PoolDirectory {
             libc.fallocate(file, 0, offset, length);
         } catch (NativeCallException e) {
             if (e.errno() == Libc.EOPNOTSUPP) {
-                DataCopy.writeZeros(libc, file, offset, length, ProgressListener.NONE, length, offset, object, operation);
+                // No fallocate here (tmpfs is not one; some FUSE filesystems are): the data path writes zeros.
+                try (FileRangeChannel zeros = FileRangeChannel.borrowing(file, directory.resolve(name), offset, length,
+                        FileRangeChannel.Zeroing.WRITE, new IoContext(object, operation))) {
+                    zeros.zero(0, length);
+                }
                 return;
             }
             if (e.errno() == Libc.ENOSPC || e.errno() == Libc.EDQUOT) {

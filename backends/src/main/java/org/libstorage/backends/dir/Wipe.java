@@ -1,19 +1,15 @@
 package org.libstorage.backends.dir;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Optional;
-import java.util.OptionalLong;
-import java.util.SplittableRandom;
-import org.libstorage.ErrorCode;
 import org.libstorage.ProgressListener;
-import org.libstorage.StorageException;
 import org.libstorage.VolumeDefinition;
 import org.libstorage.VolumeFormat;
 import org.libstorage.WipeAlgorithm;
+import org.libstorage.backends.blockio.FileRangeChannel;
+import org.libstorage.backends.blockio.IoContext;
+import org.libstorage.backends.blockio.WipeEngine;
 import org.libstorage.fallback.CommandException;
 import org.libstorage.fallback.QemuImg;
 import org.libstorage.nativelib.Fd;
@@ -22,15 +18,15 @@ import org.libstorage.nativelib.NativeCallException;
 import org.libstorage.nativelib.Stat;
 
 /**
- * Destroys a file volume's data without writing gigabytes of zeros:
+ * Destroys a file volume's data through the shared wipe engine ({@link WipeEngine}), without
+ * writing gigabytes of zeros:
  * <ul>
  * <li>{@code ZERO}: a sparse file has its ranges punched out ({@code FALLOC_FL_PUNCH_HOLE}); a fully
  * allocated one is zeroed in place ({@code FALLOC_FL_ZERO_RANGE}) so it stays allocated. Where the
  * filesystem can do neither, zeros are written over the data extents only (holes already read as
  * zeros).</li>
  * <li>{@code TRIM}: every range is punched out; the filesystem frees (and may discard) the blocks.</li>
- * <li>{@code RANDOM}: the whole file is overwritten with pseudo-random bytes (a {@link SplittableRandom}
- * seeded once from {@link SecureRandom}: the point is destroying data, not secrecy of the noise).</li>
+ * <li>{@code RANDOM}: the whole file is overwritten with the engine's random data.</li>
  * </ul>
  * An image file (qcow2 and the other qemu formats) is first replaced by a fresh empty image of
  * the same virtual size and backing file, made beside it and renamed over it, so a wiped image
@@ -39,9 +35,6 @@ import org.libstorage.nativelib.Stat;
  * stops with {@code CANCELLED} (part of the file is then wiped).
  */
 final class Wipe {
-    /** How much one fallocate call covers between interrupt checks and progress reports. */
-    private static final long RANGE_CHUNK = 1L << 30;
-
     private final PoolDirectory files;
     private final VolumeScan scan;
     private final Libc libc;
@@ -64,106 +57,11 @@ final class Wipe {
         if (image) {
             replaceWithEmptyImage(dir, stat, volume, format);
         }
-        long size = stat.size();
-        progress.progress(0, size);
-        switch (algorithm) {
-            case ZERO -> zero(file, volume.name(), size, stat.allocatedBytes() >= size, progress);
-            case TRIM -> trim(file, size, progress);
-            case RANDOM -> random(file, size, progress);
-        }
-        try {
-            libc.fdatasync(file);
-        } catch (NativeCallException e) {
-            throw FileErrors.nativeCall(object, operation, "flush the wiped volume '" + volume.name() + "'", e);
-        }
-        progress.progress(size, size);
-    }
-
-    private void zero(Fd file, String name, long size, boolean fullyAllocated, ProgressListener progress) {
-        int mode = fullyAllocated ? Libc.FALLOC_FL_ZERO_RANGE | Libc.FALLOC_FL_KEEP_SIZE
-                : Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE;
-        long offset = 0;
-        while (offset < size) {
-            checkInterrupt();
-            long n = Math.min(RANGE_CHUNK, size - offset);
-            try {
-                libc.fallocate(file, mode, offset, n);
-            } catch (NativeCallException e) {
-                if (e.errno() != Libc.EOPNOTSUPP) {
-                    throw FileErrors.nativeCall(object, operation, "zero bytes " + offset + " to " + (offset + n), e);
-                }
-                if (fullyAllocated && mode != (Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE)) {
-                    // No ZERO_RANGE here (tmpfs): punch, then allocate the range again.
-                    mode = Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE;
-                    continue;
-                }
-                writeZerosOverData(file, offset, size, progress);
-                return;
-            }
-            if (fullyAllocated && mode == (Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE)) {
-                files.allocate(file, name, offset, n, object, operation);
-            }
-            offset += n;
-            progress.progress(offset, size);
-        }
-    }
-
-    /** Zeros the data extents from {@code from} on, leaving holes alone. */
-    private void writeZerosOverData(Fd file, long from, long size, ProgressListener progress) {
-        long position = from;
-        while (position < size) {
-            OptionalLong data = libc.seekData(file, position);
-            if (data.isEmpty() || data.getAsLong() >= size) {
-                return;
-            }
-            long start = data.getAsLong();
-            long end = Math.min(size, libc.seekHole(file, start).orElse(size));
-            DataCopy.writeZeros(libc, file, start, end - start, progress, size, start, object, operation);
-            position = end;
-        }
-    }
-
-    private void trim(Fd file, long size, ProgressListener progress) {
-        long offset = 0;
-        while (offset < size) {
-            checkInterrupt();
-            long n = Math.min(RANGE_CHUNK, size - offset);
-            try {
-                libc.fallocate(file, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE, offset, n);
-            } catch (NativeCallException e) {
-                if (e.errno() == Libc.EOPNOTSUPP) {
-                    throw new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object, operation, "The filesystem holding "
-                            + files.directory() + " cannot punch holes, so it cannot trim; wipe with ZERO instead.", e);
-                }
-                throw FileErrors.nativeCall(object, operation, "trim bytes " + offset + " to " + (offset + n), e);
-            }
-            offset += n;
-            progress.progress(offset, size);
-        }
-    }
-
-    private void random(Fd file, long size, ProgressListener progress) {
-        SplittableRandom random = new SplittableRandom(new SecureRandom().nextLong());
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buffer = arena.allocate(DataCopy.BUFFER_BYTES, 4096);
-            long longs = buffer.byteSize() / Long.BYTES;
-            long offset = 0;
-            while (offset < size) {
-                checkInterrupt();
-                for (long i = 0; i < longs; i++) {
-                    buffer.setAtIndex(ValueLayout.JAVA_LONG, i, random.nextLong());
-                }
-                long n = Math.min(buffer.byteSize(), size - offset);
-                try {
-                    offset += libc.pwrite(file, buffer.asSlice(0, n), offset);
-                } catch (NativeCallException e) {
-                    if (e.errno() == Libc.ENOSPC || e.errno() == Libc.EDQUOT) {
-                        throw files.noSpace(object, operation, "overwrite the sparse volume with random data", e);
-                    }
-                    throw FileErrors.nativeCall(object, operation, "write random data at byte " + offset, e);
-                }
-                progress.progress(offset, size);
-            }
+        FileRangeChannel.Zeroing zeroing = stat.allocatedBytes() >= stat.size()
+                ? FileRangeChannel.Zeroing.KEEP_ALLOCATED : FileRangeChannel.Zeroing.PUNCH;
+        try (FileRangeChannel channel = FileRangeChannel.borrowing(file, files.directory().resolve(volume.name()), 0,
+                stat.size(), zeroing, new IoContext(object, operation))) {
+            WipeEngine.wipe(channel, algorithm, progress, new IoContext(object, operation));
         }
     }
 
@@ -202,9 +100,4 @@ final class Wipe {
         }
     }
 
-    private void checkInterrupt() {
-        if (Thread.currentThread().isInterrupted()) {
-            throw FileErrors.cancelled(object, operation, "wipe " + object, null);
-        }
-    }
 }

@@ -17,8 +17,8 @@ import org.libstorage.StorageException;
 import org.libstorage.VolumeDefinition;
 import org.libstorage.VolumeFormat;
 import org.libstorage.VolumeType;
-import org.libstorage.backends.hostdevices.DeviceGuard;
-import org.libstorage.backends.hostdevices.DeviceGuard.BlockDevice;
+import org.libstorage.backends.blockio.DeviceGuard;
+import org.libstorage.backends.blockio.DeviceGuard.BlockDevice;
 import org.libstorage.nativelib.Fd;
 import org.libstorage.nativelib.Fdisk;
 import org.libstorage.nativelib.Libc;
@@ -335,30 +335,12 @@ final class DiskPoolDriver implements PoolDriver {
             return made;
         });
         jobs.reached("partition-created");
-        String object = volumeObject(created);
-        try (java.nio.channels.ReadableByteChannel in = source.open();
-             java.nio.channels.WritableByteChannel out = new PartitionIo(object, operation).openWrite(created, 0, -1)) {
-            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocateDirect(1 << 20);
-            long done = 0;
-            while (done < size) {
-                if (Thread.currentThread().isInterrupted()) {
-                    throw new StorageException(ErrorCode.CANCELLED, object, operation, "Cancelled: the copy into "
-                            + created.path().orElseThrow() + " stopped at byte " + done + " of " + size + ".");
-                }
-                buffer.clear().limit((int) Math.min(buffer.capacity(), size - done));
-                int n = in.read(buffer);
-                if (n < 0) {
-                    break;
-                }
-                buffer.flip();
-                while (buffer.hasRemaining()) {
-                    out.write(buffer);
-                }
-                done += n;
-                listener.progress(done, size);
-            }
+        try {
+            new PartitionIo(volumeObject(created), operation).fill(created, source, listener);
             return created;
-        } catch (java.io.IOException | RuntimeException | Error e) {
+        } catch (RuntimeException | Error e) {
+            // Deleting the partition must not be cut short by the interrupt that stopped the copy.
+            boolean interrupted = Thread.interrupted();
             try {
                 jobs.locked(() -> {
                     deleteVolume(created);
@@ -366,15 +348,12 @@ final class DiskPoolDriver implements PoolDriver {
                 });
             } catch (RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
-            if (e instanceof StorageException se) {
-                throw se;
-            }
-            if (e instanceof Error err) {
-                throw err;
-            }
-            throw new StorageException(ErrorCode.IO_ERROR, object, operation, "Could not copy into "
-                    + created.path().orElseThrow() + ": " + e.getMessage() + "; the new partition was deleted again.", e);
+            throw e;
         }
     }
 

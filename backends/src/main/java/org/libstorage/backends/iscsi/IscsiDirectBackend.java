@@ -26,6 +26,7 @@ import org.libstorage.spi.PoolDriver;
  * with {@code <host name port>}, {@code <device path='TARGET-IQN'>}, {@code <initiator><iqn
  * name>} and optional {@code <auth type='chap' username><secret usage|uuid/></auth>}.
  */
+@PoolBackend.Serves(PoolType.ISCSI_DIRECT)
 public final class IscsiDirectBackend implements PoolBackend {
     static final int DEFAULT_PORT = 3260;
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);

@@ -10,6 +10,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.libstorage.backends.blockio.IoContext;
+import org.libstorage.backends.blockio.WipeEngine;
 import org.libstorage.ErrorCode;
 import org.libstorage.PoolDefinition;
 import org.libstorage.PoolInfo;
@@ -177,8 +179,9 @@ final class IscsiDirectDriver implements PoolDriver {
         Lun lun = lun(volume, operation);
         try (Iscsi.Session session = login(lun.object, operation)) {
             Iscsi.Capacity capacity = diskCapacity(session, lun, operation);
-            new LunWipe(session, lun.number, capacity, lun.object, lun.where).run(algorithm,
-                    progress == null ? ProgressListener.NONE : progress);
+            IoContext context = new IoContext(lun.object, operation);
+            WipeEngine.wipe(new LunSink(session, lun.number, capacity, context, lun.where), algorithm,
+                    progress == null ? ProgressListener.NONE : progress, context);
         }
     }
 

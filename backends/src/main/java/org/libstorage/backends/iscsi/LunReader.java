@@ -48,7 +48,7 @@ final class LunReader implements ReadableByteChannel {
         if (!dst.hasRemaining()) {
             return 0;
         }
-        if (Thread.interrupted()) {
+        if (Thread.currentThread().isInterrupted()) { // the status stays set, as everywhere in blockio
             close();
             throw new StorageException(ErrorCode.CANCELLED, object, "vol-download",
                     "Reading " + where + " was interrupted.");

@@ -42,7 +42,7 @@ final class LunWriter implements WritableByteChannel {
         if (!open) {
             throw new ClosedChannelException();
         }
-        if (Thread.interrupted()) {
+        if (Thread.currentThread().isInterrupted()) { // the status stays set, as everywhere in blockio
             abort();
             throw new StorageException(ErrorCode.CANCELLED, object, "vol-upload", "Writing " + where + " was interrupted.");
         }

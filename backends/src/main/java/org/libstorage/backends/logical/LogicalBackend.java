@@ -18,6 +18,7 @@ import org.libstorage.StorageException;
 import org.libstorage.fallback.LvmCommand;
 import org.libstorage.nativelib.Lvm2cmd;
 import org.libstorage.spi.BackendContext;
+import org.libstorage.spi.Jobs;
 import org.libstorage.spi.PoolBackend;
 import org.libstorage.spi.PoolDriver;
 
@@ -28,6 +29,7 @@ import org.libstorage.spi.PoolDriver;
  * LVM runs with {@code global/activation=0}: metadata operations work, data operations are
  * refused with an error naming the missing kernel feature.
  */
+@PoolBackend.Serves(PoolType.LOGICAL)
 public final class LogicalBackend implements PoolBackend {
     static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(5);
 
@@ -153,7 +155,7 @@ public final class LogicalBackend implements PoolBackend {
 
     @Override
     public PoolDriver open(PoolDefinition definition, BackendContext context) {
-        return new LogicalPoolDriver(validate(definition), lvm(context));
+        return new LogicalPoolDriver(validate(definition), lvm(context), context == null ? Jobs.NONE : context.jobs());
     }
 
     /**

@@ -20,11 +20,14 @@ import org.libstorage.StorageException;
 import org.libstorage.VolumeDefinition;
 import org.libstorage.VolumeType;
 import org.libstorage.WipeAlgorithm;
-import org.libstorage.backends.hostdevices.DeviceGuard;
+import org.libstorage.backends.blockio.BlockVolumes;
+import org.libstorage.backends.blockio.DeviceGuard;
+import org.libstorage.backends.blockio.IoContext;
 import org.libstorage.backends.logical.Lvm.Effect;
 import org.libstorage.nativelib.Blkid;
 import org.libstorage.nativelib.NativeCallException;
 import org.libstorage.spi.PoolContents;
+import org.libstorage.spi.Jobs;
 import org.libstorage.spi.PoolDriver;
 import org.libstorage.spi.VolumeSource;
 
@@ -43,13 +46,15 @@ final class LogicalPoolDriver implements PoolDriver {
 
     private final PoolDefinition definition;
     private final Lvm lvm;
+    private final Jobs jobs;
     private final String vg;
     /** The thin pool this pool's volumes live in, when the source names one. */
     private final Optional<String> thinPool;
 
-    LogicalPoolDriver(PoolDefinition definition, Lvm lvm) {
+    LogicalPoolDriver(PoolDefinition definition, Lvm lvm, Jobs jobs) {
         this.definition = definition;
         this.lvm = lvm;
+        this.jobs = jobs;
         LogicalSource source = LvmNames.parseSource(definition.name(),
                 definition.source().name().orElse(definition.name()));
         this.vg = source.vg();
@@ -198,8 +203,10 @@ final class LogicalPoolDriver implements PoolDriver {
             contents("pool-start");
         } else if (thinPool.isPresent()) {
             lvm.require(Effect.DEVICES, "lvchange", List.of("-ay", vg + "/" + thinPool.get()), pool(), "pool-start");
-            lvm.require(Effect.DEVICES, "lvchange", List.of("-ay", "-S", thinVolumesSelection(), vg), pool(),
-                    "pool-start");
+            List<String> volumes = thinVolumes("pool-start");
+            if (!volumes.isEmpty()) {
+                lvm.require(Effect.DEVICES, "lvchange", withFlag("-ay", volumes), pool(), "pool-start");
+            }
         } else {
             lvm.require(Effect.DEVICES, "vgchange", List.of("-ay", vg), pool(), "pool-start");
         }
@@ -212,17 +219,31 @@ final class LogicalPoolDriver implements PoolDriver {
         }
         if (thinPool.isPresent()) {
             // Thin volumes first: LVM will not deactivate a pool whose volumes are active.
-            lvm.require(Effect.DEVICES, "lvchange", List.of("-an", "-S", thinVolumesSelection(), vg), pool(),
-                    "pool-stop");
+            List<String> volumes = thinVolumes("pool-stop");
+            if (!volumes.isEmpty()) {
+                lvm.require(Effect.DEVICES, "lvchange", withFlag("-an", volumes), pool(), "pool-stop");
+            }
             lvm.require(Effect.DEVICES, "lvchange", List.of("-an", vg + "/" + thinPool.get()), pool(), "pool-stop");
         } else {
             lvm.require(Effect.DEVICES, "vgchange", List.of("-an", vg), pool(), "pool-stop");
         }
     }
 
-    /** LVM's selection of the thin pool's volumes (names are checked, so quoting is enough). */
-    private String thinVolumesSelection() {
-        return "pool_lv=\"" + thinPool.orElseThrow() + "\"";
+    /**
+     * The thin pool's volumes as {@code VG/LV}, from a report. They are named to lvchange one by
+     * one rather than selected with {@code -S pool_lv=...}: lvm2 2.03.16's lvchange crashes
+     * (SIGSEGV) on that selection when it matches no LV, as for a new, empty thin pool.
+     */
+    private List<String> thinVolumes(String operation) {
+        return lvm.report("lvs", "lv_name,pool_lv", List.of(vg), pool(), operation).section("lv").stream()
+                .filter(row -> row.text("pool_lv").equals(thinPool.orElseThrow()))
+                .map(row -> vg + "/" + row.text("lv_name")).toList();
+    }
+
+    private static List<String> withFlag(String flag, List<String> names) {
+        List<String> args = new ArrayList<>(List.of(flag));
+        args.addAll(names);
+        return args;
     }
 
     /**
@@ -448,34 +469,80 @@ final class LogicalPoolDriver implements PoolDriver {
         if (thinPool.isEmpty()) {
             // A thin snapshot shares its origin's pool and takes no size; a classic one needs room for changes.
             args.addAll(List.of("-L", volume.capacity() + "b"));
+        } else {
+            // LVM flags thin snapshots to be skipped by activation; as a volume of this pool it is
+            // activated with the others, so its path exists like theirs.
+            args.addAll(List.of("--setactivationskip", "n"));
         }
         args.add(vg + "/" + volume.name());
         lvm.require(Effect.DEVICES, "lvcreate", args, volume(snapshotName), "vol-snapshot");
         return find(snapshotName, "vol-snapshot");
     }
 
+    /**
+     * A new LV (at least as large as the source) holding a copy of the source's bytes, through
+     * the shared copy engine; on failure or interrupt the LV is removed again. The copy runs
+     * outside the pool's lock; the LV is made and removed under it, and marked as building (an
+     * LV cannot be renamed into place atomically) until the copy commits.
+     */
     @Override
     public VolumeDefinition createVolumeFrom(VolumeDefinition volume, VolumeSource source, ProgressListener progress) {
-        requireDeviceMapper(volume, "vol-create-from", "copying data into a logical volume");
-        return PoolDriver.super.createVolumeFrom(volume, source, progress);
+        String operation = "vol-create-from";
+        requireDeviceMapper(volume, operation, "copying data into a logical volume");
+        long size = source.definition().capacity();
+        VolumeDefinition wanted = volume.capacity() >= size ? volume : withCapacity(volume, size);
+        VolumeDefinition created = jobs.locked(() -> {
+            VolumeDefinition made = createVolume(wanted);
+            jobs.building(made.name());
+            return made;
+        });
+        jobs.reached("lv-created");
+        try {
+            BlockVolumes.fill(created, source, progress == null ? ProgressListener.NONE : progress,
+                    new IoContext(volume(created.name()), operation));
+            return created;
+        } catch (RuntimeException | Error e) {
+            // Removing the LV must not be cut short by the interrupt that stopped the copy.
+            boolean interrupted = Thread.interrupted();
+            try {
+                jobs.locked(() -> {
+                    deleteVolume(created);
+                    return null;
+                });
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static VolumeDefinition withCapacity(VolumeDefinition volume, long capacity) {
+        VolumeDefinition.Builder b = VolumeDefinition.builder(volume.name(), capacity).target(volume.target());
+        volume.type().ifPresent(b::type);
+        return b.build();
     }
 
     @Override
     public void wipeVolume(VolumeDefinition volume, WipeAlgorithm algorithm, ProgressListener progress) {
         requireDeviceMapper(volume, "vol-wipe", "wiping a logical volume");
-        PoolDriver.super.wipeVolume(volume, algorithm, progress);
+        BlockVolumes.wipe(volume, algorithm, progress == null ? ProgressListener.NONE : progress,
+                new IoContext(volume(volume.name()), "vol-wipe"));
     }
 
     @Override
     public ReadableByteChannel openRead(VolumeDefinition volume, long offset, long length) {
         requireDeviceMapper(volume, "vol-download", "reading a logical volume");
-        return PoolDriver.super.openRead(volume, offset, length);
+        return BlockVolumes.openRead(volume, offset, length, new IoContext(volume(volume.name()), "vol-download"));
     }
 
     @Override
     public WritableByteChannel openWrite(VolumeDefinition volume, long offset, long length) {
         requireDeviceMapper(volume, "vol-upload", "writing a logical volume");
-        return PoolDriver.super.openWrite(volume, offset, length);
+        return BlockVolumes.openWrite(volume, offset, length, new IoContext(volume(volume.name()), "vol-upload"));
     }
 
     /**

@@ -61,10 +61,13 @@ final class Lvm {
     Outcome run(Effect effect, String subcommand, List<String> args) {
         List<String> full = new ArrayList<>(args.size() + 6);
         full.add(subcommand);
-        full.add("--reportformat");
-        full.add("json");
+        boolean json = acceptsReportFormat(subcommand, args);
+        if (json) {
+            full.add("--reportformat");
+            full.add("json");
+        }
         full.add("--config");
-        full.add(settings.configString());
+        full.add(settings.configString(json));
         full.addAll(args);
         // With activation off LVM never touches device-mapper, so nothing can lock memory.
         LvmRunner chosen = effect == Effect.DEVICES && settings.activation() ? deviceRunner : runner;
@@ -81,6 +84,30 @@ final class Lvm {
             }
         }
         return new Outcome(output, report);
+    }
+
+    /**
+     * Whether LVM takes {@code --reportformat} for this command. lvcreate refuses it ("Option
+     * --reportformat is unsupported with snapshots", "... with thin pools") for every LV it makes
+     * through a thin pool or as a snapshot; those commands report nothing anyway, and their
+     * failures are read from LVM's error lines instead.
+     */
+    static boolean acceptsReportFormat(String subcommand, List<String> args) {
+        if (!subcommand.equals("lvcreate")) {
+            return true;
+        }
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (arg.equals("-s") || arg.equals("--snapshot") || arg.equals("-T") || arg.equals("--thin")
+                    || arg.equals("--thinpool")) {
+                return false;
+            }
+            if (arg.equals("--type") && i + 1 < args.size()
+                    && (args.get(i + 1).startsWith("thin") || args.get(i + 1).equals("snapshot"))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Runs the command; a command that could not run at all becomes a StorageException. */

@@ -36,14 +36,22 @@ record LvmSettings(boolean activation, String extraConfig) {
      * {@code --config}; see the README for what it costs.
      */
     String configString() {
+        return configString(true);
+    }
+
+    /**
+     * The configuration for one command; {@code commandLog} asks for LVM's command log as a
+     * report section, which only commands run with the JSON report format should get.
+     */
+    String configString(boolean commandLog) {
         // The extra configuration comes last, so a user can override what is set here.
-        StringBuilder config = new StringBuilder("log{report_command_log=1}");
+        StringBuilder config = new StringBuilder(commandLog ? "log{report_command_log=1}" : "");
         if (!activation) {
             config.append(" global{activation=0}");
         }
         if (!extraConfig.isBlank()) {
             config.append(' ').append(extraConfig.strip());
         }
-        return config.toString();
+        return config.toString().strip();
     }
 }

@@ -43,6 +43,17 @@ class DirPoolDriverTest {
     }
 
     @Test
+    void everyBackendDeclaresTheTypeItServesSoTheCoreCanMakeItLazily() {
+        List<ServiceLoader.Provider<PoolBackend>> providers = ServiceLoader.load(PoolBackend.class).stream().toList();
+        assertTrue(providers.size() >= 6, () -> "found " + providers.size());
+        for (ServiceLoader.Provider<PoolBackend> provider : providers) {
+            PoolBackend.Serves serves = provider.type().getAnnotation(PoolBackend.Serves.class);
+            assertTrue(serves != null, () -> provider.type() + " has no @PoolBackend.Serves");
+            assertEquals(serves.value(), provider.get().type(), provider.type().getName());
+        }
+    }
+
+    @Test
     void validationWantsAnAbsoluteTargetAndNormalisesIt() {
         DirBackend backend = new DirBackend();
         fails(ErrorCode.INVALID_DEFINITION, () -> backend.validate(PoolDefinition.builder(PoolType.DIR, "p").build()));

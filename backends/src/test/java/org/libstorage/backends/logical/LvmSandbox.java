@@ -17,7 +17,7 @@ import org.libstorage.testing.Requirements;
 /**
  * Real PVs for a test: image files on loop devices, and an LVM configuration that sees only
  * those devices (a global filter accepting exactly them), keeps its locks and metadata backups
- * in the test's directory and never activates anything. Closing removes every VG and PV on the
+ * in the test's directory and, unless made {@link #withActivation}, never activates anything. Closing removes every VG and PV on the
  * devices and detaches them, whatever state the test left.
  */
 final class LvmSandbox implements AutoCloseable {
@@ -54,6 +54,18 @@ final class LvmSandbox implements AutoCloseable {
     }
 
     static LvmSandbox create(Path dir, int deviceCount) {
+        return create(dir, deviceCount, false);
+    }
+
+    /**
+     * A sandbox whose LVM activates devices: for tests that run where the kernel has
+     * device-mapper ({@code @RequiresKernel(DEVICE_MAPPER)}, the QEMU lab on this host).
+     */
+    static LvmSandbox withActivation(Path dir, int deviceCount) {
+        return create(dir, deviceCount, true);
+    }
+
+    private static LvmSandbox create(Path dir, int deviceCount, boolean activation) {
         List<LoopDevice> loops = new ArrayList<>();
         try {
             for (int i = 0; i < deviceCount; i++) {
@@ -79,7 +91,7 @@ final class LvmSandbox implements AutoCloseable {
                 + " obtain_device_list_from_udev=0}"
                 + " global{locking_dir=\"" + dir.resolve("lock") + "\"}"
                 + " backup{backup_dir=\"" + dir.resolve("backup") + "\" archive_dir=\"" + dir.resolve("archive") + "\"}";
-        return new LvmSandbox(dir, loops, new LvmSettings(false, config));
+        return new LvmSandbox(dir, loops, new LvmSettings(activation, config));
     }
 
     List<Path> devices() {
@@ -263,7 +275,7 @@ final class LvmSandbox implements AutoCloseable {
             for (Path device : devices()) {
                 Lvm.Outcome pv = lvm.run(Lvm.Effect.METADATA, "pvs", List.of("-o", "vg_name", device.toString()));
                 pv.report().section("pv").stream().map(r -> r.text("vg_name")).filter(v -> !v.isEmpty()).distinct()
-                        .forEach(vg -> lvm.run(Lvm.Effect.METADATA, "vgremove", List.of("-f", vg)));
+                        .forEach(vg -> lvm.run(Lvm.Effect.DEVICES, "vgremove", List.of("-ff", vg)));
                 lvm.run(Lvm.Effect.METADATA, "pvremove", List.of("-ff", "-y", device.toString()));
             }
         } finally {

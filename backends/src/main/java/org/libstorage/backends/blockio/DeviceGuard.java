@@ -1,4 +1,4 @@
-package org.libstorage.backends.hostdevices;
+package org.libstorage.backends.blockio;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,6 +8,7 @@ import java.util.stream.Collectors;
 import org.libstorage.BuildMode;
 import org.libstorage.ErrorCode;
 import org.libstorage.StorageException;
+import org.libstorage.backends.hostdevices.HostDevices;
 import org.libstorage.nativelib.Blkid;
 import org.libstorage.nativelib.Fd;
 import org.libstorage.nativelib.Libc;
@@ -19,7 +20,8 @@ import org.libstorage.nativelib.Stat;
  * device, refuse one that is in use (mounted, held by dm/md, or claimed by an exclusive
  * opener), and refuse one that carries any signature unless the caller asked to overwrite, in
  * which case the signatures are erased with libblkid. Public for the pool packages
- * ({@code fs}, {@code disk}, {@code logical}); this package is not exported.
+ * ({@code fs}, {@code disk}, {@code logical}) and {@link DeviceRangeChannel}, which opens a
+ * device for writing only after {@link #requireUnused}.
  */
 public final class DeviceGuard {
     private DeviceGuard() {
@@ -54,8 +56,7 @@ public final class DeviceGuard {
                     + " is not a block device (it is a " + (stat.isDirectory() ? "directory" : stat.isRegularFile()
                     ? "regular file" : "special file") + ").");
         }
-        String name = SysfsBlock.ofDeviceNumber(stat.rdevMajor(), stat.rdevMinor()).map(SysfsBlock::name)
-                .orElse(device.getFileName().toString());
+        String name = HostDevices.kernelName(stat.rdevMajor(), stat.rdevMinor()).orElse(device.getFileName().toString());
         return new BlockDevice(device, name, stat.rdevMajor(), stat.rdevMinor());
     }
 
@@ -67,18 +68,7 @@ public final class DeviceGuard {
      * @throws StorageException {@code DEVICE_BUSY} naming who uses it
      */
     public static void requireUnused(BlockDevice device, String object, String operation) {
-        List<String> users = new ArrayList<>();
-        SysfsBlock.ofDeviceNumber(device.major(), device.minor()).ifPresent(block -> {
-            Map<Long, List<Path>> mounts = HostDevices.mountPointsByDevice();
-            List<SysfsBlock> all = new ArrayList<>(List.of(block));
-            all.addAll(block.partitions());
-            for (SysfsBlock b : all) {
-                b.deviceNumber().map(n -> mounts.getOrDefault(Stat.makedev(n[0], n[1]), List.of()))
-                        .orElse(List.of())
-                        .forEach(target -> users.add(b.devicePath() + " is mounted on " + target));
-                b.links("holders").forEach(holder -> users.add(b.devicePath() + " is held by " + holder));
-            }
-        });
+        List<String> users = HostDevices.usersOf(device.major(), device.minor());
         if (users.isEmpty()) {
             Libc libc = Libc.instance();
             try (Fd fd = libc.open(device.path(), Libc.O_RDONLY | Libc.O_EXCL | Libc.O_CLOEXEC, 0)) {

@@ -1,4 +1,4 @@
-package org.libstorage.backends.hostdevices;
+package org.libstorage.backends.blockio;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.libstorage.BuildMode;
 import org.libstorage.ErrorCode;
 import org.libstorage.StorageException;
+import org.libstorage.backends.hostdevices.LoopFixture;
 import org.libstorage.nativelib.Blkid;
 import org.libstorage.nativelib.Fd;
 import org.libstorage.nativelib.Libc;
