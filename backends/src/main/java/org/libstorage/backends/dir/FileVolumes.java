@@ -708,14 +708,15 @@ public final class FileVolumes {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation, "Volume names starting with "
                     + Job.TEMPORARY_PREFIX + " are reserved for volumes being made; choose another name.");
         }
+        boolean taken;
         try {
-            libc.statx(directory.resolve(name), false);
+            taken = libc.statxIfPresent(directory.resolve(name), false).isPresent();
+        } catch (NativeCallException e) {
+            throw FileErrors.nativeCall(object, operation, "look at " + directory.resolve(name), e);
+        }
+        if (taken) {
             throw new StorageException(ErrorCode.VOLUME_EXISTS, object, operation, "Pool '" + pool.name()
                     + "' already has an entry named '" + name + "' (" + directory.resolve(name) + ").");
-        } catch (NativeCallException e) {
-            if (e.errno() != Libc.ENOENT) {
-                throw FileErrors.nativeCall(object, operation, "look at " + directory.resolve(name), e);
-            }
         }
         String temporary = temporaryName(name, operation);
         Fd fd = createFile(dir, temporary, mode, object, operation);
