@@ -110,7 +110,7 @@ final class HostVerbs {
         void rows(HostDevice d, String prefix, String childPrefix, List<String[]> rows, Set<String> path) {
             HostDevice.Probe p = d.probe();
             rows.add(new String[] {
-                prefix + d.name(), Sizes.human(d.size()), kind(d), d.readOnly() ? "1" : "0",
+                prefix + displayName(d), Sizes.human(d.size()), kind(d), d.readOnly() ? "1" : "0",
                 p.type().orElse(""), p.label().orElse(""), p.uuid().orElse(""),
                 d.mountPoints().stream().map(Path::toString).collect(Collectors.joining(","))});
             if (!path.add(d.name())) {
@@ -131,6 +131,14 @@ final class HostVerbs {
                 path.remove(d.name());
             }
             return json.device(d, kids);
+        }
+
+        /** A device-mapper device by its /dev/mapper name, as lsblk shows it; others by their kernel name. */
+        static String displayName(HostDevice d) {
+            if (d.kind() == HostDevice.Kind.DM && d.path().startsWith("/dev/mapper/")) {
+                return d.path().getFileName().toString();
+            }
+            return d.name();
         }
 
         static String kind(HostDevice d) {

@@ -154,6 +154,10 @@ final class Json {
         put(node, "serial", d.serial());
         put(node, "wwn", d.wwn());
         d.backingFile().ifPresent(f -> node.put("backingFile", f.toString()));
+        d.transport().ifPresent(t -> {
+            ObjectNode transport = node.putObject("transport").put("type", t.type()).put("pathId", t.pathId());
+            t.byPath().ifPresent(link -> transport.put("byPath", link.toString()));
+        });
         ArrayNode mounts = node.putArray("mountPoints");
         d.mountPoints().forEach(m -> mounts.add(m.toString()));
         HostDevice.Probe p = d.probe();

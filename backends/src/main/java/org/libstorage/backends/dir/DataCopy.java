@@ -1,8 +1,6 @@
 package org.libstorage.backends.dir;
 
 import java.lang.System.Logger.Level;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.Set;
@@ -19,7 +17,7 @@ import org.libstorage.backends.blockio.DataSource;
 import org.libstorage.backends.blockio.FileRangeChannel;
 import org.libstorage.backends.blockio.IoContext;
 import org.libstorage.backends.blockio.Streams;
-import org.libstorage.fallback.CommandException;
+import org.libstorage.lower.CommandException;
 import org.libstorage.fallback.QemuImg;
 import org.libstorage.nativelib.Fd;
 import org.libstorage.nativelib.Libc;
@@ -43,7 +41,6 @@ final class DataCopy {
     private static final System.Logger LOG = System.getLogger(DataCopy.class.getName());
     /** Pools whose volume paths are plain files that reflink and copy_file_range can work on. */
     private static final Set<PoolType> FILE_POOLS = Set.of(PoolType.DIR, PoolType.FS, PoolType.NETFS);
-    static final int BUFFER_BYTES = 1 << 20;
 
     private final FileVolumes volumes;
     private final Libc libc;
@@ -293,29 +290,6 @@ final class DataCopy {
             qemuImg.create(target, "qcow2", 0, Optional.of(backing), Optional.of(backingFormat), QemuImg.CreateOptions.defaults());
         } catch (CommandException e) {
             throw FileErrors.command(object, operation, "create the qcow2 overlay " + target + " over " + backing, e);
-        }
-    }
-
-    // ---- zero writing, shared with Wipe and preallocation fallbacks -------------------------
-
-    /** Writes zeros over {@code [offset, offset + length)} in 1 MiB chunks, reporting {@code base + done} of {@code total}. */
-    static void writeZeros(Libc libc, Fd file, long offset, long length, ProgressListener progress, long total, long base,
-                           String object, String operation) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment zeros = arena.allocate(BUFFER_BYTES, 4096); // allocate() zero-fills
-            long done = 0;
-            while (done < length) {
-                if (Thread.currentThread().isInterrupted()) {
-                    throw FileErrors.cancelled(object, operation, "write zeros", null);
-                }
-                long n = Math.min(BUFFER_BYTES, length - done);
-                try {
-                    done += libc.pwrite(file, zeros.asSlice(0, n), offset + done);
-                } catch (NativeCallException e) {
-                    throw FileErrors.nativeCall(object, operation, "write zeros", e);
-                }
-                progress.progress(base + done, total);
-            }
         }
     }
 }

@@ -34,7 +34,7 @@ import org.libstorage.VolumeType;
 import org.libstorage.WipeAlgorithm;
 import org.libstorage.backends.blockio.FileRangeChannel;
 import org.libstorage.backends.blockio.IoContext;
-import org.libstorage.fallback.CommandException;
+import org.libstorage.lower.CommandException;
 import org.libstorage.fallback.CommandRunner;
 import org.libstorage.fallback.QemuImg;
 import org.libstorage.nativelib.Fd;
@@ -383,7 +383,11 @@ public final class FileVolumes {
             libc.fallocate(file, 0, offset, length);
         } catch (NativeCallException e) {
             if (e.errno() == Libc.EOPNOTSUPP) {
-                DataCopy.writeZeros(libc, file, offset, length, ProgressListener.NONE, length, offset, object, operation);
+                // No fallocate here (tmpfs is not one; some FUSE filesystems are): the data path writes zeros.
+                try (FileRangeChannel zeros = FileRangeChannel.borrowing(file, directory.resolve(name), offset, length,
+                        FileRangeChannel.Zeroing.WRITE, new IoContext(object, operation))) {
+                    zeros.zero(0, length);
+                }
                 return;
             }
             if (e.errno() == Libc.ENOSPC || e.errno() == Libc.EDQUOT) {
@@ -542,7 +546,7 @@ public final class FileVolumes {
 
     private static StorageException shrinkRefused(String name, long current, long capacity, String object, String operation) {
         return new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation, "Resizing volume '" + name + "' from "
-                + current + " to " + capacity + " bytes would shrink it; ask for ALLOW_SHRINK (--shrink) to lose the data past "
+                + current + " to " + capacity + " bytes would shrink it; allow shrinking to lose the data past "
                 + capacity + " bytes.");
     }
 
@@ -649,10 +653,21 @@ public final class FileVolumes {
 
     Fd openDirectory(String object, String operation) {
         try {
-            return libc.open(directory, Libc.O_RDONLY | Libc.O_DIRECTORY, 0);
+            // O_NOFOLLOW: a target swapped for a symlink after the pool started must not move the
+            // pool (a wipe or delete would hit files that were never in it).
+            return libc.open(directory, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW, 0);
         } catch (NativeCallException e) {
-            if (e.errno() == Libc.ENOENT || e.errno() == Libc.ENOTDIR) {
+            // With O_DIRECTORY a symlink fails as ENOTDIR rather than ELOOP: tell the two apart.
+            boolean link = e.errno() == Libc.ELOOP
+                    || (e.errno() == Libc.ENOTDIR && Files.isSymbolicLink(directory));
+            if (!link && (e.errno() == Libc.ENOENT || e.errno() == Libc.ENOTDIR)) {
                 throw gone(object, operation, e);
+            }
+            if (link) {
+                throw new StorageException(ErrorCode.INVALID_DEFINITION, object, operation, "The directory " + directory
+                        + " of pool '" + pool.name() + "' is now a symbolic link; it is not followed, since that would"
+                        + " move the pool elsewhere. Put the directory back, or stop the pool and define it with the"
+                        + " real directory.", e);
             }
             throw FileErrors.nativeCall(object, operation, "open the pool directory " + directory, e);
         }

@@ -58,8 +58,14 @@ record SysfsBlock(String name, Path directory, Optional<String> parent) {
         return parent.isPresent();
     }
 
+    /**
+     * The device's node: {@code /dev/NAME}, except for a device-mapper device, which is known by
+     * its {@code /dev/mapper} name (what LVM, cryptsetup and people use; {@code dm-3} changes
+     * from boot to boot) when that node exists.
+     */
     Path devicePath() {
-        return Path.of("/dev", name);
+        Optional<Path> mapper = attribute("dm/name").map(dm -> Path.of("/dev/mapper", dm)).filter(Files::exists);
+        return mapper.orElse(Path.of("/dev", name));
     }
 
     Optional<String> attribute(String relative) {

@@ -26,6 +26,7 @@ import org.libstorage.backends.blockio.IoContext;
 import org.libstorage.backends.logical.Lvm.Effect;
 import org.libstorage.nativelib.Blkid;
 import org.libstorage.nativelib.NativeCallException;
+import org.libstorage.spi.SizeArithmetic;
 import org.libstorage.spi.PoolContents;
 import org.libstorage.spi.Jobs;
 import org.libstorage.spi.PoolDriver;
@@ -203,8 +204,10 @@ final class LogicalPoolDriver implements PoolDriver {
             contents("pool-start");
         } else if (thinPool.isPresent()) {
             lvm.require(Effect.DEVICES, "lvchange", List.of("-ay", vg + "/" + thinPool.get()), pool(), "pool-start");
-            lvm.require(Effect.DEVICES, "lvchange", List.of("-ay", "-S", thinVolumesSelection(), vg), pool(),
-                    "pool-start");
+            List<String> volumes = thinVolumes("pool-start");
+            if (!volumes.isEmpty()) {
+                lvm.require(Effect.DEVICES, "lvchange", withFlag("-ay", volumes), pool(), "pool-start");
+            }
         } else {
             lvm.require(Effect.DEVICES, "vgchange", List.of("-ay", vg), pool(), "pool-start");
         }
@@ -217,17 +220,31 @@ final class LogicalPoolDriver implements PoolDriver {
         }
         if (thinPool.isPresent()) {
             // Thin volumes first: LVM will not deactivate a pool whose volumes are active.
-            lvm.require(Effect.DEVICES, "lvchange", List.of("-an", "-S", thinVolumesSelection(), vg), pool(),
-                    "pool-stop");
+            List<String> volumes = thinVolumes("pool-stop");
+            if (!volumes.isEmpty()) {
+                lvm.require(Effect.DEVICES, "lvchange", withFlag("-an", volumes), pool(), "pool-stop");
+            }
             lvm.require(Effect.DEVICES, "lvchange", List.of("-an", vg + "/" + thinPool.get()), pool(), "pool-stop");
         } else {
             lvm.require(Effect.DEVICES, "vgchange", List.of("-an", vg), pool(), "pool-stop");
         }
     }
 
-    /** LVM's selection of the thin pool's volumes (names are checked, so quoting is enough). */
-    private String thinVolumesSelection() {
-        return "pool_lv=\"" + thinPool.orElseThrow() + "\"";
+    /**
+     * The thin pool's volumes as {@code VG/LV}, from a report. They are named to lvchange one by
+     * one rather than selected with {@code -S pool_lv=...}: lvm2 2.03.16's lvchange crashes
+     * (SIGSEGV) on that selection when it matches no LV, as for a new, empty thin pool.
+     */
+    private List<String> thinVolumes(String operation) {
+        return lvm.report("lvs", "lv_name,pool_lv", List.of(vg), pool(), operation).section("lv").stream()
+                .filter(row -> row.text("pool_lv").equals(thinPool.orElseThrow()))
+                .map(row -> vg + "/" + row.text("lv_name")).toList();
+    }
+
+    private static List<String> withFlag(String flag, List<String> names) {
+        List<String> args = new ArrayList<>(List.of(flag));
+        args.addAll(names);
+        return args;
     }
 
     /**
@@ -431,7 +448,7 @@ final class LogicalPoolDriver implements PoolDriver {
         }
         LvmReport group = lvm.report("vgs", "vg_extent_size", List.of(vg), pool(), "vol-resize");
         long extent = Lvm.first(group, "vg").map(r -> r.number("vg_extent_size")).orElse(1L);
-        long rounded = extent <= 0 ? capacity : Math.ceilDiv(capacity, extent) * extent;
+        long rounded = SizeArithmetic.roundUp(capacity, extent, volume(volume.name()), "vol-resize");
         if (rounded == volume.capacity()) {
             return volume;
         }
