@@ -301,14 +301,34 @@ public final class Libc {
         }
     }
 
+    /**
+     * As {@link #statx(Path, boolean)}, but empty when nothing is at {@code path} ({@code ENOENT}):
+     * a check that expects the name to be free (a new volume's) builds no exception.
+     */
+    public Optional<Stat> statxIfPresent(Path path, boolean followSymlinks) {
+        Objects.requireNonNull(path, "path");
+        try (Arena arena = Arena.ofConfined()) {
+            return statx(arena, AT_FDCWD, cString(arena, path.toString()), followSymlinks ? 0 : AT_SYMLINK_NOFOLLOW,
+                    ENOENT);
+        }
+    }
+
     private Stat statx(Arena arena, int dirFd, MemorySegment cPath, int flags) {
+        return statx(arena, dirFd, cPath, flags, 0).orElseThrow();
+    }
+
+    /** statx, empty when it fails with {@code answer} (0: never). */
+    private Optional<Stat> statx(Arena arena, int dirFd, MemorySegment cPath, int flags, int answer) {
         MemorySegment buf = arena.allocate(statx.layout());
-        call(arena, "statx", err -> (int) StatxCall.H.invokeExact(err, dirFd, cPath, flags, STATX_MASK, buf));
+        if (call(arena, "statx", answer,
+                err -> (int) StatxCall.H.invokeExact(err, dirFd, cPath, flags, STATX_MASK, buf)) < 0) {
+            return Optional.empty();
+        }
         int mask = statx.stx_mask(buf);
         Optional<Instant> btime = (mask & libc_h.STATX_BTIME()) != 0
                 ? Optional.of(instant(statx.stx_btime(buf)))
                 : Optional.empty();
-        return new Stat(
+        return Optional.of(new Stat(
                 statx.stx_size(buf),
                 statx.stx_blocks(buf) * 512L,
                 Short.toUnsignedInt(statx.stx_mode(buf)),
@@ -321,7 +341,7 @@ public final class Libc {
                 instant(statx.stx_atime(buf)),
                 instant(statx.stx_mtime(buf)),
                 instant(statx.stx_ctime(buf)),
-                btime);
+                btime));
     }
 
     private static Instant instant(MemorySegment timestamp) {

@@ -161,14 +161,16 @@ final class PoolDirectory {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation, "Volume names starting with "
                     + Job.TEMPORARY_PREFIX + " are reserved for volumes being made; choose another name.");
         }
+        boolean taken;
         try {
-            libc.statx(directory.resolve(name), false);
+            // statxIfPresent: a free name (the usual case) is an answer, not an exception to build.
+            taken = libc.statxIfPresent(directory.resolve(name), false).isPresent();
+        } catch (NativeCallException e) {
+            throw FileErrors.nativeCall(object, operation, "look at " + directory.resolve(name), e);
+        }
+        if (taken) {
             throw new StorageException(ErrorCode.VOLUME_EXISTS, object, operation, "Pool '" + pool.name()
                     + "' already has an entry named '" + name + "' (" + directory.resolve(name) + ").");
-        } catch (NativeCallException e) {
-            if (e.errno() != Libc.ENOENT) {
-                throw FileErrors.nativeCall(object, operation, "look at " + directory.resolve(name), e);
-            }
         }
         String temporary = temporaryName(name, operation);
         Fd fd = createFile(dir, temporary, mode, object, operation);
