@@ -12,6 +12,6 @@ module org.libstorage.backends {
             org.libstorage.backends.logical.LogicalBackend,
             org.libstorage.backends.iscsi.IscsiDirectBackend, org.libstorage.backends.iscsi.IscsiKernelBackend,
             org.libstorage.backends.fs.FsBackend, org.libstorage.backends.disk.DiskBackend,
-            org.libstorage.backends.rbd.RbdBackend;
+            org.libstorage.backends.zfs.ZfsBackend, org.libstorage.backends.rbd.RbdBackend;
     provides org.libstorage.spi.HostDeviceProvider with org.libstorage.backends.hostdevices.HostDevices;
 }

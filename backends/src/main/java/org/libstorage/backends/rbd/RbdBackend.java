@@ -27,6 +27,7 @@ import org.libstorage.spi.PoolDriver;
  * optional {@code <auth type='ceph' username='..'><secret usage|uuid/></auth>}, and
  * {@code <rbd:config_opts>} with Ceph settings applied to the connection.
  */
+@PoolBackend.Serves(PoolType.RBD)
 public final class RbdBackend implements PoolBackend {
     /**
      * Bounds connecting and every monitor and OSD call, as libvirt's 30 s does; a pool's
