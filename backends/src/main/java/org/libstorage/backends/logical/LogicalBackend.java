@@ -131,7 +131,7 @@ public final class LogicalBackend implements PoolBackend {
             return Lvm2cmd.SONAME + " is installed but could not be initialised: " + failure.get().getMessage();
         }
         return Lvm2cmd.unavailableReason().map(reason -> Lvm2cmd.SONAME + " is not available: install "
-                + Lvm2cmd.DEBIAN_PACKAGE).orElse("backend option " + ENGINE_OPTION + "=command");
+                + Lvm2cmd.DEBIAN_PACKAGE).orElse("the " + ENGINE_OPTION + " option says command");
     }
 
     /**
