@@ -149,13 +149,17 @@ final class PoolDirectory {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation, "Volume names starting with "
                     + Job.TEMPORARY_PREFIX + " are reserved for volumes being made; choose another name.");
         }
-        try {
-            libc.statx(directory.resolve(name), false);
-            throw new StorageException(ErrorCode.VOLUME_EXISTS, object, operation, "Pool '" + pool.name()
-                    + "' already has an entry named '" + name + "' (" + directory.resolve(name) + ").");
-        } catch (NativeCallException e) {
-            if (e.errno() != Libc.ENOENT) {
-                throw FileErrors.nativeCall(object, operation, "look at " + directory.resolve(name), e);
+        if (jobs.current().isPresent()) {
+            // Worth a look before filling for long: the rename at the end would refuse it only then.
+            // (A quick create skips it: its rename comes at once, and a failing statx costs an exception.)
+            try {
+                libc.statx(directory.resolve(name), false);
+                throw new StorageException(ErrorCode.VOLUME_EXISTS, object, operation, "Pool '" + pool.name()
+                        + "' already has an entry named '" + name + "' (" + directory.resolve(name) + ").");
+            } catch (NativeCallException e) {
+                if (e.errno() != Libc.ENOENT) {
+                    throw FileErrors.nativeCall(object, operation, "look at " + directory.resolve(name), e);
+                }
             }
         }
         String temporary = temporaryName(name, operation);
@@ -216,7 +220,7 @@ final class PoolDirectory {
                     renameWithoutNoReplace();
                 } else if (e.errno() == Libc.EEXIST) {
                     throw new StorageException(ErrorCode.VOLUME_EXISTS, object, operation, "Pool '" + pool.name()
-                            + "' got an entry named '" + name + "' from elsewhere while the volume was being made.", e);
+                            + "' already has an entry named '" + name + "' (" + directory.resolve(name) + ").", e);
                 } else {
                     throw FileErrors.nativeCall(object, operation, "rename " + path() + " to " + name, e);
                 }
