@@ -84,7 +84,8 @@ final class FileLocks {
         if (entry.lock.getHoldCount() == 1) {
             try {
                 if (entry.channel == null || !entry.channel.isOpen()) {
-                    Files.createDirectories(key.getParent());
+                    Modes.createDirectories(key.getParent());
+                    Modes.createFile(key); // mode 0644 whatever the umask
                     entry.channel = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 }
                 entry.fileLock = entry.channel.lock();
@@ -116,7 +117,7 @@ final class FileLocks {
             return real;
         }
         try {
-            Files.createDirectories(dir);
+            Modes.createDirectories(dir);
             real = dir.toRealPath();
         } catch (IOException e) {
             throw new StorageException(ErrorCode.IO_ERROR, object, operation,

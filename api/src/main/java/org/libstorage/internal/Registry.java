@@ -211,7 +211,7 @@ final class Registry {
         try {
             if (autostart) {
                 if (!Files.exists(marker, LinkOption.NOFOLLOW_LINKS)) {
-                    Files.createDirectories(layout.autostart());
+                    Modes.createDirectories(layout.autostart());
                     // Like libvirt: a symlink to the definition, so tools can follow it.
                     Files.createSymbolicLink(marker, Path.of("..", layout.definition(name).getFileName().toString()));
                     AtomicFiles.syncDirectory(layout.autostart());
