@@ -161,7 +161,6 @@ final class PoolDirectory {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation, "Volume names starting with "
                     + Job.TEMPORARY_PREFIX + " are reserved for volumes being made; choose another name.");
         }
-<<<<<<< HEAD
         boolean taken;
         try {
             // statxIfPresent: a free name (the usual case) is an answer, not an exception to build.
@@ -172,20 +171,6 @@ final class PoolDirectory {
         if (taken) {
             throw new StorageException(ErrorCode.VOLUME_EXISTS, object, operation, "Pool '" + pool.name()
                     + "' already has an entry named '" + name + "' (" + directory.resolve(name) + ").");
-=======
-        if (jobs.current().isPresent()) {
-            // Worth a look before filling for long: the rename at the end would refuse it only then.
-            // (A quick create skips it: its rename comes at once, and a failing statx costs an exception.)
-            try {
-                libc.statx(directory.resolve(name), false);
-                throw new StorageException(ErrorCode.VOLUME_EXISTS, object, operation, "Pool '" + pool.name()
-                        + "' already has an entry named '" + name + "' (" + directory.resolve(name) + ").");
-            } catch (NativeCallException e) {
-                if (e.errno() != Libc.ENOENT) {
-                    throw FileErrors.nativeCall(object, operation, "look at " + directory.resolve(name), e);
-                }
-            }
->>>>>>> jobs
         }
         String temporary = temporaryName(name, operation);
         Fd fd = createFile(dir, temporary, mode, object, operation);
