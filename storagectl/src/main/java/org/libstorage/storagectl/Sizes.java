@@ -49,7 +49,7 @@ final class Sizes {
             // thousands), with the same overflow check as below.
             long whole = Long.parseLong(number);
             if (whole > Long.MAX_VALUE / scale) {
-                throw new IllegalArgumentException("'" + text + "' is larger than " + Long.MAX_VALUE + " bytes");
+                throw invalid("'" + shown(text) + "' is larger than " + Long.MAX_VALUE + " bytes");
             }
             return whole * scale;
         }
