@@ -252,7 +252,7 @@ final class TransferFiles {
         String why;
         if (e instanceof NoSuchFileException) {
             code = ErrorCode.INVALID_ARGUMENT;
-            why = "it does not exist";
+            why = "no such file or directory";
         } else if (e instanceof AccessDeniedException) {
             code = ErrorCode.PERMISSION_DENIED;
             why = "permission denied";
