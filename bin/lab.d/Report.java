@@ -8,7 +8,7 @@ import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
 
 /**
- * Reads back the JUnit XML reports the lab guest wrote into the work tree and judges the run:
+ * Reads back the JUnit XML reports the lab guest wrote into the work tree (one directory per module) and judges the run:
  * prints each failed test with its message, stack trace and output, then one closing line with
  * the counts; exits 1 when a test failed or none ran. Run by bin/lab as a source-file program:
  * {@code java Report.java REPORTS-DIR LAUNCHER-OUTPUT KERNEL SECONDS}.
@@ -26,7 +26,7 @@ public class Report {
         int skipped = 0;
         List<Outcome> failed = new ArrayList<>();
         List<Path> files;
-        try (Stream<Path> s = Files.exists(reports) ? Files.list(reports) : Stream.empty()) {
+        try (Stream<Path> s = Files.exists(reports) ? Files.walk(reports) : Stream.empty()) {
             files = s.filter(p -> p.getFileName().toString().matches("TEST-.*\\.xml")).sorted().toList();
         }
         var factory = DocumentBuilderFactory.newInstance();

@@ -166,6 +166,17 @@ public final class DefaultStorage implements Storage {
                         "Pool '" + name + "' cannot be defined with UUID " + uuid + ": pool '" + sameUuid.get().name()
                                 + "' already has that UUID.");
             }
+            for (Registry.Stored stored : all) {
+                PoolDefinition other = stored.definition();
+                if (!other.name().equals(name)) {
+                    Optional<String> shared = PoolConflicts.shared(complete, other);
+                    if (shared.isPresent()) {
+                        throw new StorageException(ErrorCode.POOL_EXISTS, object, operation,
+                                "Pool '" + name + "' cannot be defined: " + shared.get() + " is already used by pool '"
+                                        + other.name() + "'.");
+                    }
+                }
+            }
             if (sameName.isPresent()) {
                 UUID existing = sameName.get().uuid().orElse(null);
                 if (!uuid.equals(existing)) {

@@ -94,6 +94,13 @@ final class FileLocks {
                 entry.lock.unlock();
                 Thread.currentThread().interrupt();
                 throw cancelled(object, operation, e);
+            } catch (java.nio.file.AccessDeniedException e) {
+                closeQuietly(entry);
+                entry.lock.unlock();
+                throw new StorageException(ErrorCode.PERMISSION_DENIED, object, operation,
+                        "Cannot lock " + key + ": permission denied; taking the lock needs write permission on "
+                                + e.getFile() + " (this configuration belongs to another user; run as that user or "
+                                + "name your own with --config-dir / StorageConfig).", e);
             } catch (IOException | RuntimeException e) {
                 closeQuietly(entry);
                 entry.lock.unlock();

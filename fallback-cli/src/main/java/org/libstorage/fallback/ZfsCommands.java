@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
+import org.libstorage.lower.CommandException;
 
 /**
  * The {@code zfs} and {@code zpool} commands, for what libzfs_core has no call for: making,

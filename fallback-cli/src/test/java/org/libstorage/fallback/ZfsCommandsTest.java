@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.libstorage.lower.CommandException;
 
 /** Parsing what zfs and zpool print in their scripted forms (no kernel module needed). */
 class ZfsCommandsTest {

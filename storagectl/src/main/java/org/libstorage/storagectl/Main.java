@@ -15,6 +15,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        Logging.configure(java.util.Arrays.asList(args).contains("--debug"), System.err);
         Console console = System.console();
         boolean terminal = console != null && console.isTerminal();
         Charset charset = console != null ? console.charset() : Charset.defaultCharset();

@@ -37,6 +37,14 @@ import picocli.CommandLine.Spec;
         versionProvider = Storagectl.Version.class,
         usageHelpAutoWidth = true,
         sortOptions = false,
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+            "0:success", "2:bad input or usage (name, size, option, definition)",
+            "3:not found (pool, volume, device)", "4:conflict (already exists, busy)",
+            "5:wrong state (pool active or not)", "6:unsupported here (operation, backend)",
+            "7:out of a resource (no space, timeout)", "8:permission denied", "9:cancelled",
+            "10:system failure (native call, command, I/O)",
+            "130:stopped by SIGINT (Ctrl-C), cancelled cleanly", "143:stopped by SIGTERM, cancelled cleanly"},
         description = {
             "Manages host storage as pools that hand out volumes, with virsh's verbs, in-process (no daemon).",
             "Try 'storagectl tour' for a guided run on a throwaway directory pool."})
@@ -170,11 +178,25 @@ final class Storagectl implements Runnable {
     /** The storage for the chosen configuration, opened on first use. */
     Storage storage() {
         if (storage == null) {
+            requireUsableConfigDir();
             StorageConfig config = configDir != null ? StorageConfig.ofDirectory(configDir.toAbsolutePath())
                     : StorageConfig.defaults();
             storage = opener.apply(config);
         }
         return storage;
+    }
+
+    /** An empty --config-dir would mean the current directory, and a file one would hold nothing: both are mistakes. */
+    private void requireUsableConfigDir() {
+        if (configDir == null) {
+            return;
+        }
+        if (configDir.toString().isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--config-dir is empty; name a directory.");
+        }
+        if (java.nio.file.Files.exists(configDir) && !java.nio.file.Files.isDirectory(configDir)) {
+            throw new ParameterException(spec.commandLine(), "--config-dir " + configDir + " is not a directory.");
+        }
     }
 
     boolean json() {

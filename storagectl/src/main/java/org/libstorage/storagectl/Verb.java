@@ -1,8 +1,6 @@
 package org.libstorage.storagectl;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -50,14 +48,9 @@ abstract class Verb implements Callable<Integer> {
         return root.out();
     }
 
-    /** The text of an XML file the user named; a missing or unreadable one is bad input. */
+    /** The text of an XML file the user named; a missing, unreadable, huge or non-UTF-8 one is bad input. */
     static String readInput(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "file " + file, null,
-                    "Cannot read " + Storagectl.describe(e) + ".", e);
-        }
+        return InputFiles.readText(file);
     }
 
     /** Reads pool types by their libvirt names (dir, fs, logical, ...). */

@@ -52,6 +52,9 @@ class IscsiKernelCliTest {
 
     @AfterEach
     void stop() throws Exception {
+        if (tgtd == null) {
+            return;
+        }
         try {
             run("pool-stop", "cli-san");
         } finally {

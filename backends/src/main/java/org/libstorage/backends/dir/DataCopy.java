@@ -17,7 +17,7 @@ import org.libstorage.backends.blockio.DataSource;
 import org.libstorage.backends.blockio.FileRangeChannel;
 import org.libstorage.backends.blockio.IoContext;
 import org.libstorage.backends.blockio.Streams;
-import org.libstorage.fallback.CommandException;
+import org.libstorage.lower.CommandException;
 import org.libstorage.fallback.QemuImg;
 import org.libstorage.nativelib.Fd;
 import org.libstorage.nativelib.Libc;

@@ -19,7 +19,7 @@ import org.libstorage.VolumeType;
 import org.libstorage.WipeAlgorithm;
 import org.libstorage.backends.blockio.FileRangeChannel;
 import org.libstorage.backends.blockio.IoContext;
-import org.libstorage.fallback.CommandException;
+import org.libstorage.lower.CommandException;
 import org.libstorage.fallback.CommandRunner;
 import org.libstorage.fallback.QemuImg;
 import org.libstorage.nativelib.Fd;
@@ -336,7 +336,7 @@ public final class FileVolumes {
 
     private static StorageException shrinkRefused(String name, long current, long capacity, String object, String operation) {
         return new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation, "Resizing volume '" + name + "' from "
-                + current + " to " + capacity + " bytes would shrink it; ask for ALLOW_SHRINK (--shrink) to lose the data past "
+                + current + " to " + capacity + " bytes would shrink it; allow shrinking to lose the data past "
                 + capacity + " bytes.");
     }
 

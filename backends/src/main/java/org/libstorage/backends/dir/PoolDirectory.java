@@ -2,6 +2,7 @@ package org.libstorage.backends.dir;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -90,8 +91,19 @@ final class PoolDirectory {
 
     Fd openDirectory(String object, String operation) {
         try {
-            return libc.open(directory, Libc.O_RDONLY | Libc.O_DIRECTORY, 0);
+            // O_NOFOLLOW: a target swapped for a symlink after the pool started must not move the
+            // pool (a wipe or delete would hit files that were never in it).
+            return libc.open(directory, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW, 0);
         } catch (NativeCallException e) {
+            // With O_DIRECTORY a symlink fails as ENOTDIR rather than ELOOP: tell the two apart.
+            boolean link = e.errno() == Libc.ELOOP
+                    || (e.errno() == Libc.ENOTDIR && Files.isSymbolicLink(directory));
+            if (link) {
+                throw new StorageException(ErrorCode.INVALID_DEFINITION, object, operation, "The directory " + directory
+                        + " of pool '" + pool.name() + "' is now a symbolic link; it is not followed, since that would"
+                        + " move the pool elsewhere. Put the directory back, or stop the pool and define it with the"
+                        + " real directory.", e);
+            }
             if (e.errno() == Libc.ENOENT || e.errno() == Libc.ENOTDIR) {
                 throw gone(object, operation, e);
             }

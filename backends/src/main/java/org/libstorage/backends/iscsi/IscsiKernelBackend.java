@@ -15,7 +15,7 @@ import org.libstorage.PoolSource;
 import org.libstorage.PoolType;
 import org.libstorage.SecretStore;
 import org.libstorage.StorageException;
-import org.libstorage.fallback.CommandException;
+import org.libstorage.lower.CommandException;
 import org.libstorage.fallback.CommandRunner;
 import org.libstorage.fallback.Iscsiadm;
 import org.libstorage.nativelib.OpenIscsiUsr;

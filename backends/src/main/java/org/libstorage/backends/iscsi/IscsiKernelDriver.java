@@ -35,7 +35,7 @@ import org.libstorage.backends.blockio.BlockVolumes;
 import org.libstorage.backends.blockio.DeviceGuard;
 import org.libstorage.backends.blockio.IoContext;
 import org.libstorage.backends.hostdevices.IscsiSysfs;
-import org.libstorage.fallback.CommandException;
+import org.libstorage.lower.CommandException;
 import org.libstorage.fallback.Iscsiadm;
 import org.libstorage.nativelib.NativeCallException;
 import org.libstorage.spi.PoolContents;

@@ -4,7 +4,7 @@ import java.util.Locale;
 import java.util.Optional;
 import org.libstorage.ErrorCode;
 import org.libstorage.StorageException;
-import org.libstorage.fallback.CommandException;
+import org.libstorage.lower.CommandException;
 import org.libstorage.fallback.Iscsiadm;
 
 /**

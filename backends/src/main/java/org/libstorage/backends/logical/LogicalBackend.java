@@ -16,6 +16,7 @@ import org.libstorage.PoolTarget;
 import org.libstorage.PoolType;
 import org.libstorage.StorageException;
 import org.libstorage.fallback.LvmCommand;
+import org.libstorage.lower.LowerLayerException;
 import org.libstorage.nativelib.Lvm2cmd;
 import org.libstorage.spi.BackendContext;
 import org.libstorage.spi.Jobs;
@@ -32,6 +33,7 @@ import org.libstorage.spi.PoolDriver;
 @PoolBackend.Serves(PoolType.LOGICAL)
 public final class LogicalBackend implements PoolBackend {
     static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(5);
+    private static final System.Logger LOG = System.getLogger(LogicalBackend.class.getName());
 
     private final Supplier<Lvm> lvmFactory;
     /** Made on first use, so that loading the backend loads no library and starts no thread. */
@@ -83,15 +85,18 @@ public final class LogicalBackend implements PoolBackend {
     static Lvm defaultLvm(LvmSettings settings, boolean inProcess) {
         CommandLvmRunner command = new CommandLvmRunner(LvmCommand.create(COMMAND_TIMEOUT));
         LvmRunner primary = command;
+        Optional<LowerLayerException> failure = Optional.empty();
         if (inProcess && Lvm2cmd.unavailableReason().isEmpty()) {
             try {
                 primary = new InProcessLvmRunner(Lvm2cmd.shared());
-            } catch (RuntimeException e) {
-                // liblvm2cmd could not initialise: the lvm command gives the same results.
-                primary = command;
+            } catch (LowerLayerException e) {
+                // liblvm2cmd is installed but could not initialise: the lvm command gives the same
+                // results. Say so (status notes, the log with the cause), never "install it".
+                LOG.log(System.Logger.Level.WARNING, "liblvm2cmd could not be initialised; LVM runs through the lvm command", e);
+                failure = Optional.of(e);
             }
         }
-        return new Lvm(primary, command, settings);
+        return new Lvm(primary, command, settings, failure);
     }
 
     @Override
@@ -110,8 +115,7 @@ public final class LogicalBackend implements PoolBackend {
         List<String> notes = new ArrayList<>();
         notes.add(library ? "LVM runs in-process through " + Lvm2cmd.SONAME
                 + "; commands that activate devices run the lvm command"
-                : "LVM runs through the lvm command (" + Lvm2cmd.SONAME + " is not available: install "
-                + Lvm2cmd.DEBIAN_PACKAGE + ")");
+                : "LVM runs through the lvm command (" + whyNotInProcess() + ")");
         if (!lvm().settings().activation()) {
             notes.add(LogicalPoolDriver.NO_DEVICE_MAPPER_NOTE);
         }
@@ -119,6 +123,15 @@ public final class LogicalBackend implements PoolBackend {
             notes.add("the lvm command is not installed (Debian package lvm2): activation is not possible");
         }
         return new BackendStatus(PoolType.LOGICAL, true, Optional.empty(), notes);
+    }
+
+    private String whyNotInProcess() {
+        Optional<LowerLayerException> failure = lvm().inProcessFailure();
+        if (failure.isPresent()) {
+            return Lvm2cmd.SONAME + " is installed but could not be initialised: " + failure.get().getMessage();
+        }
+        return Lvm2cmd.unavailableReason().map(reason -> Lvm2cmd.SONAME + " is not available: install "
+                + Lvm2cmd.DEBIAN_PACKAGE).orElse("backend option " + ENGINE_OPTION + "=command");
     }
 
     /**

@@ -49,6 +49,8 @@ final class RbdPoolDriver implements PoolDriver, AutoCloseable {
     static final String SNAPSHOT_PREFIX = "libstorage-";
     private static final String CLONE_SNAPSHOT = SNAPSHOT_PREFIX + "clone-";
     private static final String VOLUME_SNAPSHOT = SNAPSHOT_PREFIX + "snap-";
+    /** librbd's own default for management operations in flight ({@code rbd_concurrent_management_ops}). */
+    private static final int REFRESH_CONCURRENCY = 10;
 
     private final PoolDefinition definition;
     private final RbdBackend.Endpoint endpoint;
@@ -189,20 +191,9 @@ final class RbdPoolDriver implements PoolDriver, AutoCloseable {
     public PoolContents refresh() {
         String operation = "pool-refresh";
         Rados.IoContext ctx = io(operation);
-        List<VolumeDefinition> volumes = new ArrayList<>();
-        for (String name : call(() -> rbd.list(ctx), object, operation)) {
-            if (!validVolumeName(name)) {
-                continue;
-            }
-            try (Rbd.Image image = rbd.open(ctx, name, true)) {
-                volumes.add(describe(image));
-            } catch (NativeCallException e) {
-                if (e.errnoName().equals("ENOENT")) {
-                    continue; // removed by another client since the listing
-                }
-                throw RbdErrors.map(e, volumeObject(name), operation, monitors);
-            }
-        }
+        List<String> names = call(() -> rbd.list(ctx), object, operation).stream()
+                .filter(RbdPoolDriver::validVolumeName).toList();
+        List<VolumeDefinition> volumes = describeAll(ctx, names, operation);
         Rados.Space space = call(() -> ctx.cluster().space(), object, operation);
         Rados.PoolStats stats = call(ctx::stats, object, operation);
         List<String> notes = space.total() == 0
@@ -210,6 +201,53 @@ final class RbdPoolDriver implements PoolDriver, AutoCloseable {
                 : List.of();
         return new PoolContents(new PoolInfo(PoolState.RUNNING, space.total(), stats.bytes(), space.available(), notes),
                 volumes);
+    }
+
+    /**
+     * Opens and describes the images several at a time, as {@code rbd ls -l} does
+     * ({@code rbd_concurrent_management_ops}): each open is a few round trips to the OSDs, and
+     * librbd is thread-safe. Images removed since the listing are left out.
+     */
+    private List<VolumeDefinition> describeAll(Rados.IoContext ctx, List<String> names, String operation) {
+        if (names.isEmpty()) {
+            return List.of();
+        }
+        int threads = Math.min(REFRESH_CONCURRENCY, names.size());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads,
+                Thread.ofPlatform().daemon().name("rbd-refresh-", 0).factory());
+        try {
+            List<java.util.concurrent.Future<Optional<VolumeDefinition>>> futures = new ArrayList<>();
+            for (String name : names) {
+                futures.add(pool.submit(() -> {
+                    try (Rbd.Image image = rbd.open(ctx, name, true)) {
+                        return Optional.of(describe(image));
+                    } catch (NativeCallException e) {
+                        if (e.errnoName().equals("ENOENT")) {
+                            return Optional.<VolumeDefinition>empty(); // removed by another client since the listing
+                        }
+                        throw RbdErrors.map(e, volumeObject(name), operation, monitors);
+                    }
+                }));
+            }
+            List<VolumeDefinition> volumes = new ArrayList<>(names.size());
+            for (var f : futures) {
+                try {
+                    f.get().ifPresent(volumes::add);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    throw new IllegalStateException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new StorageException(ErrorCode.CANCELLED, object, operation,
+                            "The refresh of " + object + " was interrupted.", e);
+                }
+            }
+            return volumes;
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     private static boolean validVolumeName(String name) {

@@ -11,7 +11,7 @@ import org.libstorage.PoolSource;
 import org.libstorage.PoolTarget;
 import org.libstorage.PoolType;
 import org.libstorage.StorageException;
-import org.libstorage.fallback.CommandException;
+import org.libstorage.lower.CommandException;
 import org.libstorage.fallback.ZfsCommands;
 import org.libstorage.nativelib.ZfsCore;
 import org.libstorage.spi.BackendContext;

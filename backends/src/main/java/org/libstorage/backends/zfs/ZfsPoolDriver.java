@@ -28,7 +28,7 @@ import org.libstorage.backends.blockio.BlockVolumes;
 import org.libstorage.backends.blockio.DeviceGuard;
 import org.libstorage.backends.blockio.IoContext;
 import org.libstorage.backends.zfs.ZfsErrors.Subject;
-import org.libstorage.fallback.CommandException;
+import org.libstorage.lower.CommandException;
 import org.libstorage.fallback.CommandResult;
 import org.libstorage.nativelib.Libc;
 import org.libstorage.nativelib.LibraryUnavailableException;

@@ -310,7 +310,11 @@ class IscsiDirectPoolTest {
                 .host(PoolSource.Host.of("127.0.0.1")).device(Path.of(lunsTarget)).build()).build();
         assertTrue(fails(ErrorCode.INVALID_DEFINITION, () -> backend.validate(noInitiator)).getMessage()
                 .contains("initiator IQN"));
-        fails(ErrorCode.INVALID_DEFINITION, () -> backend.validate(pool("p", 3260, "not an iqn", Optional.empty())));
+        // Any target name libvirt takes is taken ("demo-target" is in libvirt's own tests); only
+        // what cannot travel in a login request is refused.
+        backend.validate(pool("p", 3260, "demo-target", Optional.empty()));
+        fails(ErrorCode.INVALID_DEFINITION, () -> backend.validate(pool("p", 3260, "a\ttarget", Optional.empty())));
+        fails(ErrorCode.INVALID_DEFINITION, () -> backend.validate(pool("p", 3260, "t".repeat(224), Optional.empty())));
         fails(ErrorCode.INVALID_DEFINITION, () -> backend.validate(pool("p", 3260, lunsTarget,
                 Optional.of(new PoolSource.Auth("ceph", "alice", PoolSource.SecretRef.ofUsage("x"))))));
         PoolDefinition twoHosts = PoolDefinition.builder(PoolType.ISCSI_DIRECT, "p").source(PoolSource.builder()

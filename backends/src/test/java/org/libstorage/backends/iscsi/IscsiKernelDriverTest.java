@@ -26,7 +26,7 @@ import org.libstorage.StorageException;
 import org.libstorage.VolumeDefinition;
 import org.libstorage.VolumeType;
 import org.libstorage.backends.hostdevices.FakeIscsiSysfs;
-import org.libstorage.fallback.CommandException;
+import org.libstorage.lower.CommandException;
 import org.libstorage.fallback.CommandRunner;
 import org.libstorage.fallback.Iscsiadm;
 import org.libstorage.spi.BackendContext;

@@ -39,7 +39,7 @@ import org.libstorage.Volume;
 import org.libstorage.VolumeDefinition;
 import org.libstorage.VolumeFormat;
 import org.libstorage.WipeAlgorithm;
-import org.libstorage.fallback.CommandException;
+import org.libstorage.lower.CommandException;
 import org.libstorage.nativelib.OpenIscsiUsr;
 import org.libstorage.testing.KernelFeature;
 import org.libstorage.testing.Requirements;

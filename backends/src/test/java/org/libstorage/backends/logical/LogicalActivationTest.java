@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -173,7 +174,7 @@ class LogicalActivationTest {
             // Thin volumes promise more than the pool holds: 256 MiB on a 64 MiB device.
             VolumeDefinition vm = thin.createVolume(VolumeDefinition.builder("vm", 256 * MIB).build());
             assertEquals(256 * MIB, vm.capacity());
-            assertEquals(Optional.of(0L), vm.allocation(), "a new thin volume holds nothing yet");
+            assertEquals(OptionalLong.of(0), vm.allocation(), "a new thin volume holds nothing yet");
             Path vmNode = mapperNode(vg, "vm");
             assertEquals(256 * MIB, deviceSize(vmNode));
             write(vmNode, (byte) 7, 65536);
