@@ -153,10 +153,13 @@ class IscsiDirectStorageTest {
                       </target>
                     </pool>
                     """;
-            Pool pool = storage.definePoolXml(xml);
-            Pool again = storage.definePoolXml(pool.toXml().replace("kernel-san", "kernel-san-2")
-                    .replaceAll("<uuid>.*</uuid>", ""));
-            assertEquals(pool.definition().source(), again.definition().source());
+            Pool first = storage.definePoolXml(xml);
+            PoolSource source = first.definition().source();
+            String dumped = first.toXml();
+            // One target is one pool (a second on it is refused), so the dump is defined in its place.
+            first.undefine();
+            Pool pool = storage.definePoolXml(dumped);
+            assertEquals(source, pool.definition().source());
             BackendStatus kernel = storage.backends().stream().filter(b -> b.type() == PoolType.ISCSI)
                     .findFirst().orElseThrow();
             if (!kernel.available()) {

@@ -254,7 +254,7 @@ class IscsiKernelDriverTest {
         assertEquals(ErrorCode.INVALID_DEFINITION, assertThrows(StorageException.class, () -> backend.validate(
                 PoolDefinition.builder(PoolType.ISCSI, "san").source(badAuth).build())).code());
         PoolSource badInitiator = PoolSource.builder().host(PoolSource.Host.of("127.0.0.1")).device(Path.of(TARGET))
-                .initiatorIqn("host1").build();
+                .initiatorIqn("iqn.2026-01.org.libstorage.test:host\n1").build(); // iSCSI names are free text, without control characters
         assertEquals(ErrorCode.INVALID_DEFINITION, assertThrows(StorageException.class, () -> backend.validate(
                 PoolDefinition.builder(PoolType.ISCSI, "san").source(badInitiator).build())).code());
     }
