@@ -142,8 +142,7 @@ public final class ZfsSideBySide {
             lines.add(line("libstorage", "clone (lzc_snapshot+lzc_clone)", clone, count));
             lines.add(line("libstorage", "refresh (channel program)", median(times), 1));
         }
-        System.setProperty("org.libstorage.zfs.refresh", "command");
-        try (Storage storage = Storage.open(StorageConfig.ofDirectory(config))) {
+        try (Storage storage = Storage.open(StorageConfig.ofDirectory(config).withBackendOption("zfs.refresh", "command"))) {
             Pool pool = storage.requirePool("ls");
             long[] times = new long[refreshes];
             for (int r = 0; r < refreshes; r++) {
@@ -154,8 +153,6 @@ public final class ZfsSideBySide {
             check(pool.volumes().size() == 2 * count, "libstorage (zfs list) lists " + pool.volumes().size());
             lines.add(line("libstorage", "refresh (zfs list fallback)", median(times), 1));
             pool.stop();
-        } finally {
-            System.clearProperty("org.libstorage.zfs.refresh");
         }
         return lines;
     }

@@ -20,14 +20,12 @@ import org.libstorage.nativelib.ZfsCore;
  * How the zfs backend reads ZFS: one read-only channel program per question
  * ({@code lzc_channel_program_nosync}: the kernel walks the datasets and returns one nvlist, no
  * process, no text), and {@code zfs list -Hp} where channel programs cannot run (not root, a
- * module without them, or {@link #REFRESH_PROPERTY}{@code =command}). Once the kernel refuses a
+ * module without them, or the backend option {@code zfs.refresh=command}). Once the kernel refuses a
  * program, this instance uses the command from then on.
  */
 final class Zfs {
     private static final System.Logger LOG = System.getLogger(Zfs.class.getName());
 
-    /** System property: {@code auto} (channel programs, the default) or {@code command} (always zfs list). */
-    static final String REFRESH_PROPERTY = "org.libstorage.zfs.refresh";
     static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(5);
 
     private static final List<String> COLUMNS = List.of("name", "type", "volsize", "volblocksize", "used",

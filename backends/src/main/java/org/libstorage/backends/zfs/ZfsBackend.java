@@ -34,16 +34,34 @@ public final class ZfsBackend implements PoolBackend {
     /** Shared by this backend's drivers, so a refusal of channel programs is learnt once. */
     private Zfs zfs;
 
-    /** For {@link java.util.ServiceLoader}: this host's libzfs_core, refresh as {@link Zfs#REFRESH_PROPERTY} says. */
+    /**
+     * Backend option: {@code command} makes a Storage's zfs pools refresh with {@code zfs list}
+     * instead of a channel program (to compare the two, or where programs are unwanted).
+     */
+    public static final String REFRESH_OPTION = "zfs.refresh";
+    /** The drivers of Storages whose {@link #REFRESH_OPTION} is {@code command}. */
+    private Zfs zfsByCommand;
+
+    /** For {@link java.util.ServiceLoader}: this host's libzfs_core, refreshing by channel program. */
     public ZfsBackend() {
-        this(ZfsCore.instance(), ZfsCommands.create(Zfs.COMMAND_TIMEOUT),
-                !"command".equals(System.getProperty(Zfs.REFRESH_PROPERTY)));
+        this(ZfsCore.instance(), ZfsCommands.create(Zfs.COMMAND_TIMEOUT), true);
     }
 
     ZfsBackend(ZfsCore core, ZfsCommands commands, boolean channelPrograms) {
         this.core = core;
         this.commands = commands;
         this.channelPrograms = channelPrograms;
+    }
+
+    private synchronized Zfs zfs(BackendContext context) {
+        boolean byCommand = context != null && context.option(REFRESH_OPTION).filter("command"::equals).isPresent();
+        if (!byCommand) {
+            return zfs();
+        }
+        if (zfsByCommand == null) {
+            zfsByCommand = new Zfs(core, commands, false);
+        }
+        return zfsByCommand;
     }
 
     private synchronized Zfs zfs() {
@@ -117,7 +135,7 @@ public final class ZfsBackend implements PoolBackend {
 
     @Override
     public PoolDriver open(PoolDefinition definition, BackendContext context) {
-        return new ZfsPoolDriver(validate(definition), zfs(), context);
+        return new ZfsPoolDriver(validate(definition), zfs(context), context);
     }
 
     /**
