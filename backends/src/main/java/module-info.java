@@ -11,6 +11,7 @@ module org.libstorage.backends {
     provides org.libstorage.spi.PoolBackend with org.libstorage.backends.dir.DirBackend,
             org.libstorage.backends.logical.LogicalBackend,
             org.libstorage.backends.iscsi.IscsiDirectBackend, org.libstorage.backends.iscsi.IscsiKernelBackend,
-            org.libstorage.backends.fs.FsBackend, org.libstorage.backends.disk.DiskBackend;
+            org.libstorage.backends.fs.FsBackend, org.libstorage.backends.disk.DiskBackend,
+            org.libstorage.backends.zfs.ZfsBackend, org.libstorage.backends.rbd.RbdBackend;
     provides org.libstorage.spi.HostDeviceProvider with org.libstorage.backends.hostdevices.HostDevices;
 }

@@ -5,7 +5,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * The rule every pool and volume name obeys before anything touches the system: not empty, at
  * most 255 bytes of UTF-8, no {@code /}, no NUL, not {@code .} or {@code ..}, no leading {@code -}
- * (which tools would read as an option).
+ * (which tools would read as an option), no blank at either end (a name is read exactly as
+ * given, never trimmed, so {@code " images"} and {@code "images"} cannot both exist or be confused).
  */
 public final class Names {
     public static final int MAX_BYTES = 255;
@@ -48,12 +49,19 @@ public final class Names {
         if (name.startsWith("-")) {
             return "it starts with '-'";
         }
+        if (blank(name.codePointAt(0)) || blank(name.codePointBefore(name.length()))) {
+            return "it begins or ends with a blank";
+        }
         for (int i = 0; i < name.length(); i++) {
             if (Character.isISOControl(name.charAt(i))) {
                 return "it contains a control character";
             }
         }
         return null;
+    }
+
+    private static boolean blank(int c) {
+        return Character.isWhitespace(c) || Character.isSpaceChar(c);
     }
 
     private static String quote(String name) {

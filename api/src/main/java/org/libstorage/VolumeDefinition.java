@@ -78,6 +78,9 @@ public record VolumeDefinition(
      * @param encryption the {@code <encryption>} asked for or reported; a backend that cannot
      *        create it must refuse rather than create a plain volume
      * @param clusterSize the qcow2 cluster size in bytes ({@code <clusterSize>})
+     * @param url the target path exactly as written when it is a URL ({@code gluster://host/vol/dir}),
+     *        which a file {@link Path} would change (it folds {@code //}); {@code path} is then only
+     *        an approximation, and XML is written from this
      */
     public record VolumeTarget(
             Optional<Path> path,
@@ -88,7 +91,8 @@ public record VolumeDefinition(
             boolean nocow,
             List<String> features,
             Optional<Encryption> encryption,
-            OptionalLong clusterSize) {
+            OptionalLong clusterSize,
+            Optional<String> url) {
         public static final VolumeTarget EMPTY = new VolumeTarget(Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.empty(), false, List.of());
 
@@ -101,12 +105,21 @@ public record VolumeDefinition(
             features = List.copyOf(features);
             Objects.requireNonNull(encryption, "encryption");
             Objects.requireNonNull(clusterSize, "clusterSize");
+            Objects.requireNonNull(url, "url");
             clusterSize.ifPresent(size -> {
                 if (size <= 0) {
                     throw new StorageException(ErrorCode.INVALID_ARGUMENT, null, null,
                             "The cluster size " + size + " is not a positive number of bytes.");
                 }
             });
+        }
+
+        /** A target whose path is a file path (no URL). */
+        public VolumeTarget(Optional<Path> path, Optional<VolumeFormat> format, Optional<Permissions> permissions,
+                            Optional<Timestamps> timestamps, Optional<String> compat, boolean nocow,
+                            List<String> features, Optional<Encryption> encryption, OptionalLong clusterSize) {
+            this(path, format, permissions, timestamps, compat, nocow, features, encryption, clusterSize,
+                    Optional.empty());
         }
 
         /** A target without encryption or cluster size, as the first version of this record had it. */
@@ -118,12 +131,12 @@ public record VolumeDefinition(
 
         public VolumeTarget withPath(Path newPath) {
             return new VolumeTarget(Optional.of(newPath), format, permissions, timestamps, compat, nocow, features,
-                    encryption, clusterSize);
+                    encryption, clusterSize, Optional.empty());
         }
 
         public VolumeTarget withFormat(VolumeFormat newFormat) {
             return new VolumeTarget(path, Optional.of(newFormat), permissions, timestamps, compat, nocow, features,
-                    encryption, clusterSize);
+                    encryption, clusterSize, url);
         }
     }
 

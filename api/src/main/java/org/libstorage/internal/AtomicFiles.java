@@ -51,7 +51,7 @@ final class AtomicFiles {
      */
     static void write(Path target, Content content, Runnable beforeRename) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
+        Modes.createDirectories(dir);
         String name = target.getFileName().toString();
         String prefix = name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MAX_NAMED_TARGET
                 ? "." + name + TEMP_INFIX : TEMP_INFIX;

@@ -3,6 +3,7 @@ package org.libstorage.internal;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,6 +12,7 @@ import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.libstorage.BackendStatus;
 import org.libstorage.ErrorCode;
 import org.libstorage.PoolType;
@@ -22,12 +24,18 @@ import org.libstorage.spi.PoolBackend;
  * The backends and host-device providers found with {@link ServiceLoader}. When several
  * backends serve one pool type (a native one and a command-line fallback), the first that
  * reports itself available is used, else the first one (so its reason is reported).
+ *
+ * <p>A backend whose provider class declares its type ({@link PoolBackend.Serves}) is made only
+ * when a pool of that type is first touched, and the host-device providers only when host
+ * devices are first asked for: a command that touches one dir pool loads no LVM, iSCSI or
+ * libfdisk code, and a backend's constructor cannot slow down a program that never uses it.
+ * A provider that declares no type is made at once, to learn its type.
  */
 final class Backends {
     private static final System.Logger LOG = System.getLogger(Backends.class.getName());
 
-    private final Map<PoolType, List<PoolBackend>> byType;
-    private final List<HostDeviceProvider> deviceProviders;
+    private final Map<PoolType, List<Lazy>> byType;
+    private final Supplier<List<HostDeviceProvider>> deviceProviders;
     /**
      * Each backend's last status and when it was taken. A status check may search PATH or probe
      * a library, and every pool call asks for it; tools rarely come and go within a second.
@@ -39,32 +47,108 @@ final class Backends {
     private record TimedStatus(BackendStatus status, long takenAtNanos) {
     }
 
-    private Backends(Map<PoolType, List<PoolBackend>> byType, List<HostDeviceProvider> deviceProviders) {
+    /** A backend made on first use; empty when making it failed or it serves another type than declared. */
+    static final class Lazy {
+        /** The type it serves: as declared, or (for a provider that declares none) learnt when made. */
+        private PoolType type;
+        private final String name;
+        private final Supplier<PoolBackend> factory;
+        private Optional<PoolBackend> instance;
+
+        Lazy(PoolType type, String name, Supplier<PoolBackend> factory) {
+            this.type = type;
+            this.name = name;
+            this.factory = factory;
+        }
+
+        synchronized Optional<PoolBackend> get() {
+            if (instance == null) {
+                instance = make();
+            }
+            return instance;
+        }
+
+        synchronized boolean isMade() {
+            return instance != null;
+        }
+
+        private Optional<PoolBackend> make() {
+            PoolBackend backend;
+            try {
+                backend = factory.get();
+            } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
+                // A provider that cannot even be instantiated must not take the others down.
+                LOG.log(Level.WARNING, "ignoring pool backend " + name + ": it failed to load", e);
+                return Optional.empty();
+            }
+            PoolType served;
+            try {
+                served = backend.type();
+            } catch (RuntimeException | LinkageError e) {
+                LOG.log(Level.WARNING, "ignoring pool backend " + name + ": its type() failed", e);
+                return Optional.empty();
+            }
+            if (type == null) {
+                type = served;
+            } else if (served != type) {
+                LOG.log(Level.WARNING, "ignoring pool backend {0}: it declares type {1} but serves {2}", name, type, served);
+                return Optional.empty();
+            }
+            LOG.log(Level.DEBUG, "pool backend {0} serves type {1}", name, type);
+            return Optional.of(backend);
+        }
+    }
+
+    private Backends(Map<PoolType, List<Lazy>> byType, Supplier<List<HostDeviceProvider>> deviceProviders) {
         this.byType = byType;
-        this.deviceProviders = List.copyOf(deviceProviders);
+        this.deviceProviders = memoize(deviceProviders);
     }
 
     static Backends load() {
-        Map<PoolType, List<PoolBackend>> byType = new EnumMap<>(PoolType.class);
-        for (PoolBackend backend : loadAll(PoolBackend.class)) {
-            PoolType type;
+        Map<PoolType, List<Lazy>> byType = new EnumMap<>(PoolType.class);
+        ServiceLoader<PoolBackend> loader = ServiceLoader.load(PoolBackend.class, Backends.class.getClassLoader());
+        Iterator<ServiceLoader.Provider<PoolBackend>> providers = loader.stream().iterator();
+        while (true) {
+            ServiceLoader.Provider<PoolBackend> provider;
             try {
-                type = backend.type();
-            } catch (RuntimeException | LinkageError e) {
-                LOG.log(Level.WARNING, "ignoring pool backend " + backend.getClass().getName()
-                        + ": its type() failed", e);
+                if (!providers.hasNext()) {
+                    break;
+                }
+                provider = providers.next();
+            } catch (ServiceConfigurationError | LinkageError e) {
+                LOG.log(Level.WARNING, "ignoring a PoolBackend that failed to load", e);
                 continue;
             }
-            byType.computeIfAbsent(type, t -> new ArrayList<>()).add(backend);
-            LOG.log(Level.DEBUG, "pool backend {0} serves type {1}", backend.getClass().getName(), type);
+            String name = provider.type().getName();
+            PoolBackend.Serves declared = provider.type().getAnnotation(PoolBackend.Serves.class);
+            Lazy lazy;
+            if (declared != null) {
+                lazy = new Lazy(declared.value(), name, provider::get);
+            } else {
+                // No declared type: make it now to ask it (what every backend did before Serves).
+                Lazy any = new Lazy(null, name, provider::get);
+                if (any.get().isEmpty()) {
+                    continue;
+                }
+                lazy = any;
+            }
+            byType.computeIfAbsent(lazy.type, t -> new ArrayList<>()).add(lazy);
         }
-        return new Backends(byType, loadAll(HostDeviceProvider.class));
+        return new Backends(byType, () -> loadAll(HostDeviceProvider.class));
     }
 
     /** Backends given directly, for tests. */
     static Backends of(List<PoolBackend> backends, List<HostDeviceProvider> providers) {
-        Map<PoolType, List<PoolBackend>> byType = new EnumMap<>(PoolType.class);
-        backends.forEach(b -> byType.computeIfAbsent(b.type(), t -> new ArrayList<>()).add(b));
+        Map<PoolType, List<Lazy>> byType = new EnumMap<>(PoolType.class);
+        backends.forEach(b -> byType.computeIfAbsent(b.type(), t -> new ArrayList<>())
+                .add(new Lazy(b.type(), b.getClass().getName(), () -> b)));
+        return new Backends(byType, () -> providers);
+    }
+
+    /** Backends made on first use by {@code factories}, in order, for tests. */
+    static Backends ofLazy(List<Lazy> factories, Supplier<List<HostDeviceProvider>> providers) {
+        Map<PoolType, List<Lazy>> byType = new EnumMap<>(PoolType.class);
+        factories.forEach(f -> byType.computeIfAbsent(f.type, t -> new ArrayList<>()).add(f));
         return new Backends(byType, providers);
     }
 
@@ -83,12 +167,30 @@ final class Backends {
                 LOG.log(Level.WARNING, "ignoring a " + service.getSimpleName() + " that failed to load", e);
             }
         }
-        return found;
+        return List.copyOf(found);
+    }
+
+    private static <T> Supplier<T> memoize(Supplier<T> supplier) {
+        return new Supplier<>() {
+            private T value;
+
+            @Override
+            public synchronized T get() {
+                if (value == null) {
+                    value = supplier.get();
+                }
+                return value;
+            }
+        };
     }
 
     /** The backend for {@code type}, if one is installed (available here or not). */
     Optional<PoolBackend> backend(PoolType type) {
-        List<PoolBackend> candidates = byType.getOrDefault(type, List.of());
+        List<Lazy> lazies = byType.getOrDefault(type, List.of());
+        if (lazies.size() == 1) {
+            return lazies.getFirst().get();
+        }
+        List<PoolBackend> candidates = lazies.stream().flatMap(l -> l.get().stream()).toList();
         if (candidates.size() > 1) {
             for (PoolBackend candidate : candidates) {
                 if (status(candidate).available()) {
@@ -146,6 +248,6 @@ final class Backends {
     }
 
     List<HostDeviceProvider> deviceProviders() {
-        return deviceProviders;
+        return deviceProviders.get();
     }
 }

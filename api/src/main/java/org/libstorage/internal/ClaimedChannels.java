@@ -6,6 +6,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import org.libstorage.ErrorCode;
 import org.libstorage.StorageException;
+import org.libstorage.spi.DelegatingChannel;
 
 /**
  * The channels of downloads and uploads as callers get them: the driver's channel, holding the
@@ -44,7 +45,13 @@ final class ClaimedChannels {
         }
     }
 
-    private record Readable(ReadableByteChannel channel, Claims.Held claim) implements ReadableByteChannel {
+    private record Readable(ReadableByteChannel channel, Claims.Held claim)
+            implements ReadableByteChannel, DelegatingChannel {
+        @Override
+        public java.nio.channels.Channel delegate() {
+            return channel;
+        }
+
         @Override
         public int read(ByteBuffer dst) throws IOException {
             return channel.read(dst);
@@ -61,7 +68,13 @@ final class ClaimedChannels {
         }
     }
 
-    private record Writable(WritableByteChannel channel, Claims.Held claim) implements WritableByteChannel {
+    private record Writable(WritableByteChannel channel, Claims.Held claim)
+            implements WritableByteChannel, DelegatingChannel {
+        @Override
+        public java.nio.channels.Channel delegate() {
+            return channel;
+        }
+
         @Override
         public int write(ByteBuffer src) throws IOException {
             return channel.write(src);

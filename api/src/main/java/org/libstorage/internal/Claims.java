@@ -13,7 +13,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -144,11 +143,10 @@ final class Claims {
         Claim claim = new Claim(id, volume, use, operation, PID, Instant.now());
         FileChannel channel = null;
         try {
-            Files.createDirectories(dir);
+            Modes.createDirectories(dir);
             channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
-            // Whatever the umask (liblvm2cmd sets 0077 around its calls): other users' tools may read claims.
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+            Files.setPosixFilePermissions(file, Modes.FILE); // whatever the umask: see Modes
             FileLock lock = channel.lock();
             assert lock.isValid();
             channel.write(ByteBuffer.wrap(serialize(claim).getBytes(StandardCharsets.UTF_8)));

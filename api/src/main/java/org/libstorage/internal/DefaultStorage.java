@@ -166,6 +166,17 @@ public final class DefaultStorage implements Storage {
                         "Pool '" + name + "' cannot be defined with UUID " + uuid + ": pool '" + sameUuid.get().name()
                                 + "' already has that UUID.");
             }
+            for (Registry.Stored stored : all) {
+                PoolDefinition other = stored.definition();
+                if (!other.name().equals(name)) {
+                    Optional<String> shared = PoolConflicts.shared(complete, other);
+                    if (shared.isPresent()) {
+                        throw new StorageException(ErrorCode.POOL_EXISTS, object, operation,
+                                "Pool '" + name + "' cannot be defined: " + shared.get() + " is already used by pool '"
+                                        + other.name() + "'.");
+                    }
+                }
+            }
             if (sameName.isPresent()) {
                 UUID existing = sameName.get().uuid().orElse(null);
                 if (!uuid.equals(existing)) {
@@ -363,11 +374,9 @@ public final class DefaultStorage implements Storage {
         try {
             Optional<Registry.Stamp> before = Registry.Stamp.of(file);
             if (before.isEmpty()) {
-                Files.createDirectories(file.getParent());
-                Files.deleteIfExists(file);
-                Files.createFile(file);
-                // Whatever the umask (liblvm2cmd sets 0077 around its calls).
-                Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                Modes.createDirectories(file.getParent());
+                Files.deleteIfExists(file); // not a regular file: replaced
+                Modes.createFile(file);
             }
             // An explicit time, always later than the last one: the file system's own clock may be too coarse.
             java.time.Instant now = java.time.Instant.now();
@@ -453,7 +462,7 @@ public final class DefaultStorage implements Storage {
         String object = Failures.pool(definition.name());
         Path stateDir = layout.driverState(definition.name());
         try {
-            Files.createDirectories(stateDir);
+            Modes.createDirectories(stateDir);
         } catch (IOException e) {
             throw Failures.io(object, operation, "create the run-time directory " + stateDir, e);
         }

@@ -29,7 +29,7 @@ final class Failures {
         try {
             return call.get();
         } catch (StorageException e) {
-            throw e;
+            throw inContext(e, object, operation);
         } catch (RuntimeException e) {
             if (isInterrupt(e)) {
                 Thread.currentThread().interrupt();
@@ -37,8 +37,28 @@ final class Failures {
                         "The " + operation + " of " + object + " was cancelled by an interrupt.", e);
             }
             throw new StorageException(ErrorCode.INTERNAL_ERROR, object, operation,
-                    "The backend failed unexpectedly during " + operation + " of " + object + ": " + e + ".", e);
+                    "The backend failed unexpectedly during " + operation + " of " + object + " ("
+                            + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
+                            + "), a bug in the backend; its cause says where.", e);
         }
+    }
+
+    /**
+     * {@code e} with the object and the user's operation filled in where the layer that threw it
+     * did not know them (an LVM runner knows it ran {@code lvcreate}, not that the user asked for
+     * {@code vol-create}). Code, message and cause are kept; so is where it was thrown.
+     */
+    static StorageException inContext(StorageException e, String object, String operation) {
+        if (e.object().isPresent() && e.operation().isPresent()) {
+            return e;
+        }
+        StorageException filled = new StorageException(e.code(), e.object().orElse(object),
+                e.operation().orElse(operation), e.getMessage(), e.getCause());
+        filled.setStackTrace(e.getStackTrace());
+        for (Throwable suppressed : e.getSuppressed()) {
+            filled.addSuppressed(suppressed);
+        }
+        return filled;
     }
 
     static void driverRun(String object, String operation, Runnable call) {
@@ -58,6 +78,12 @@ final class Failures {
     }
 
     static StorageException io(String object, String operation, String what, Exception cause) {
+        if (cause instanceof java.nio.file.AccessDeniedException denied) {
+            return new StorageException(ErrorCode.PERMISSION_DENIED, object, operation,
+                    "Cannot " + what + ": permission denied on " + denied.getFile()
+                            + " (it belongs to another user; run as that user or name your own configuration directory).",
+                    cause);
+        }
         return new StorageException(ErrorCode.IO_ERROR, object, operation,
                 "Cannot " + what + ": " + cause.getMessage() + ".", cause);
     }

@@ -84,7 +84,8 @@ final class FileLocks {
         if (entry.lock.getHoldCount() == 1) {
             try {
                 if (entry.channel == null || !entry.channel.isOpen()) {
-                    Files.createDirectories(key.getParent());
+                    Modes.createDirectories(key.getParent());
+                    Modes.createFile(key); // mode 0644 whatever the umask
                     entry.channel = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 }
                 entry.fileLock = entry.channel.lock();
@@ -93,6 +94,13 @@ final class FileLocks {
                 entry.lock.unlock();
                 Thread.currentThread().interrupt();
                 throw cancelled(object, operation, e);
+            } catch (java.nio.file.AccessDeniedException e) {
+                closeQuietly(entry);
+                entry.lock.unlock();
+                throw new StorageException(ErrorCode.PERMISSION_DENIED, object, operation,
+                        "Cannot lock " + key + ": permission denied; taking the lock needs write permission on "
+                                + e.getFile() + " (this configuration belongs to another user; run as that user or "
+                                + "name your own with --config-dir / StorageConfig).", e);
             } catch (IOException | RuntimeException e) {
                 closeQuietly(entry);
                 entry.lock.unlock();
@@ -109,7 +117,7 @@ final class FileLocks {
             return real;
         }
         try {
-            Files.createDirectories(dir);
+            Modes.createDirectories(dir);
             real = dir.toRealPath();
         } catch (IOException e) {
             throw new StorageException(ErrorCode.IO_ERROR, object, operation,

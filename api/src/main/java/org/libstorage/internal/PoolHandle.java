@@ -157,7 +157,7 @@ final class PoolHandle implements Pool {
         Optional<PoolDriver> driver = state.active() ? availableDriver(state, operation) : Optional.empty();
         for (Claims.Claim dead : scan.dead()) {
             LOG.log(Level.INFO, "pool ''{0}'': the {1} of volume ''{2}'' by process {3} ended without finishing;"
-                    + " cleaning up", name, dead.operation(), dead.volume(), dead.pid());
+                    + " cleaning up", name, dead.operation(), dead.volume(), String.valueOf(dead.pid()));
             if (dead.use() == Claims.Use.CREATE && driver.isPresent() && driver.get().fillsInPlace()) {
                 try {
                     removeHalfMade(driver.get(), dead, operation);

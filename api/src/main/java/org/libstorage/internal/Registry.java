@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import org.libstorage.ErrorCode;
 import org.libstorage.PoolDefinition;
 import org.libstorage.StageHook;
 import org.libstorage.StorageException;
@@ -149,8 +150,16 @@ final class Registry {
             return Optional.of(definition);
         } catch (NoSuchFileException e) {
             return Optional.empty();
+        } catch (java.nio.file.AccessDeniedException e) {
+            // Ignoring it would report "no such pool" for a pool that exists: say what is missing.
+            throw new StorageException(ErrorCode.PERMISSION_DENIED, Failures.pool(name), null,
+                    "Cannot read the " + what + " of pool '" + name + "' in " + file + ": permission denied; reading it "
+                            + "needs read permission on the file (it belongs to another user; run as that user or "
+                            + "name your own configuration directory).", e);
         } catch (IOException | StorageException e) {
-            LOG.log(Level.WARNING, "ignoring unreadable pool " + what + " file " + file, e);
+            // One line at WARNING; the trace only for whoever turns DEBUG on.
+            LOG.log(Level.WARNING, "ignoring unreadable pool {0} file {1}: {2}", what, file, e.getMessage());
+            LOG.log(Level.DEBUG, "the unreadable pool " + what + " file " + file, e);
             return Optional.empty();
         }
     }
@@ -202,7 +211,7 @@ final class Registry {
         try {
             if (autostart) {
                 if (!Files.exists(marker, LinkOption.NOFOLLOW_LINKS)) {
-                    Files.createDirectories(layout.autostart());
+                    Modes.createDirectories(layout.autostart());
                     // Like libvirt: a symlink to the definition, so tools can follow it.
                     Files.createSymbolicLink(marker, Path.of("..", layout.definition(name).getFileName().toString()));
                     AtomicFiles.syncDirectory(layout.autostart());

@@ -131,7 +131,7 @@ final class VolumeHandle implements Volume {
             if (capacity < c.volume().capacity() && !allowShrink) {
                 throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation,
                         "The new capacity " + capacity + " of volume '" + name() + "' is below its current capacity "
-                                + c.volume().capacity() + "; pass ALLOW_SHRINK to shrink it.");
+                                + c.volume().capacity() + "; allow shrinking (ResizeOption.ALLOW_SHRINK) to lose the data past " + capacity + " bytes.");
             }
             PoolDriver driver = c.driver();
             VolumeDefinition resized = Failures.driverCall(object, operation,

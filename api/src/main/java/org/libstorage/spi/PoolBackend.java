@@ -1,5 +1,10 @@
 package org.libstorage.spi;
 
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.util.List;
 import java.util.Optional;
 import org.libstorage.BackendStatus;
@@ -12,6 +17,18 @@ import org.libstorage.PoolType;
  * state of one pool lives in the {@link PoolDriver} it opens.
  */
 public interface PoolBackend {
+    /**
+     * The pool type a provider class serves, readable without making it, so that the core makes
+     * a backend only when a pool of its type is used (a backend found with no such annotation is
+     * made at once to ask its {@link #type()}). It must equal what {@link #type()} returns.
+     */
+    @Documented
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.TYPE)
+    @interface Serves {
+        PoolType value();
+    }
+
     PoolType type();
 
     /** Whether this backend can run here (libraries present, kernel features there). Cheap to call again. */

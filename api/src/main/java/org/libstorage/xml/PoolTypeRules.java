@@ -135,8 +135,8 @@ record PoolTypeRules(PoolType type, Set<Part> allowed, Set<Part> required, Targe
             }
         });
         s.protocolVersion().ifPresent(v -> {
-            if (!v.matches("[0-9]{1,9}")) {
-                throw invalid("The source protocol version '" + v + "' is not a number.");
+            if (!v.matches("[0-9]{1,9}(\\.[0-9]{1,9})?")) {
+                throw invalid("The source protocol version '" + v + "' is not a version number such as 3, 4 or 4.1.");
             }
         });
         boolean relativeDirAllowed = type == PoolType.NETFS

@@ -56,7 +56,8 @@ public final class PoolXml {
         PoolTypeRules rules = PoolTypeRules.of(type);
 
         PoolSource source = root.child("source").map(PoolXml::source).orElse(PoolSource.EMPTY);
-        Optional<String> name = root.child("name").map(XmlElement::trimmedText).filter(s -> !s.isEmpty());
+        // Names are taken as written (libvirt does not trim them either); Names refuses outer blanks.
+        Optional<String> name = root.child("name").map(XmlElement::text).filter(s -> !s.isBlank());
         if (name.isEmpty() && rules.sourceName()) {
             // As libvirt does: pools named after their source (a VG, a zpool, an RBD pool) may omit <name>.
             name = source.name();
@@ -197,8 +198,10 @@ public final class PoolXml {
         });
         element.child("protocol").ifPresent(p -> {
             String ver = XmlValues.required(p, "ver").strip();
-            if (!ver.matches("[0-9]{1,9}")) {
-                throw invalid("The protocol version ver='" + ver + "' of " + p.where() + " is not a number.");
+            // A version has a minor part (NFS 4.1, 4.2), as libvirt's schema allows.
+            if (!ver.matches("[0-9]{1,9}(\\.[0-9]{1,9})?")) {
+                throw invalid("The protocol version ver='" + ver + "' of " + p.where()
+                        + " is not a version number such as 3, 4 or 4.1.");
             }
             b.protocolVersion(ver);
         });

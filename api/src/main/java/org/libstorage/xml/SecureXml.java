@@ -31,6 +31,8 @@ final class SecureXml {
     private static final String DISALLOW_DOCTYPE = "http://apache.org/xml/features/disallow-doctype-decl";
     /** libvirt's documents are a few levels deep; a deep nest is an attack, not a definition. */
     private static final int MAX_DEPTH = 64;
+    /** libvirt refuses definitions past 10 MiB; anything bigger is a mistake or an attack. */
+    static final int MAX_CHARS = 10 << 20;
 
     /**
      * Configured once and never changed afterwards: building and configuring a factory costs more
@@ -51,6 +53,10 @@ final class SecureXml {
     static XmlElement parse(String xml, String what) {
         if (xml == null || xml.isBlank()) {
             throw new StorageException(ErrorCode.INVALID_DEFINITION, null, null, "The " + what + " is empty.");
+        }
+        if (xml.length() > MAX_CHARS) {
+            throw new StorageException(ErrorCode.INVALID_DEFINITION, null, null, "The " + what + " is "
+                    + xml.length() + " characters long, more than the " + MAX_CHARS + " (10 MiB) a definition may be.");
         }
         TreeBuilder builder = new TreeBuilder();
         try {

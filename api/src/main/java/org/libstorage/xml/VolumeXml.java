@@ -26,6 +26,7 @@ import org.libstorage.VolumeType;
  * libvirt's {@code seconds.nanoseconds} form, elements in libvirt's order.
  */
 public final class VolumeXml {
+    private static final java.util.regex.Pattern URL = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://");
     /** The qcow2 features libvirt knows in {@code <target><features>}. */
     private static final List<String> FEATURES = List.of("lazy_refcounts", "extended_l2");
     private static final List<String> ENCRYPTION_FORMATS = List.of("default", "qcow", "luks", "luks2");
@@ -48,11 +49,12 @@ public final class VolumeXml {
             throw invalid("The volume XML's root element " + root.where() + " is in the namespace '" + root.namespace()
                     + "', but libvirt's <volume> has none.");
         }
-        String name = root.child("name").map(XmlElement::trimmedText).filter(s -> !s.isEmpty())
+        String name = root.child("name").map(XmlElement::text).filter(s -> !s.isBlank())
                 .orElseThrow(() -> invalid("The volume XML has no <name> element."));
-        XmlElement capacity = root.child("capacity")
-                .orElseThrow(() -> invalid("The volume XML for '" + name + "' has no <capacity> element."));
-        VolumeDefinition.Builder b = VolumeDefinition.builder(name, XmlValues.size(capacity));
+        // No <capacity> is libvirt's form for a clone (vol-create-from) or a volume sized by its
+        // backing store: capacity 0, "take it from the source"; creating from nothing refuses it.
+        long capacity = root.child("capacity").map(XmlValues::size).orElse(0L);
+        VolumeDefinition.Builder b = VolumeDefinition.builder(name, capacity);
         root.attribute("type").ifPresent(t -> b.type(volumeType(t, root)));
         root.child("key").map(XmlElement::trimmedText).filter(s -> !s.isEmpty()).ifPresent(b::key);
         root.child("allocation").ifPresent(a -> b.allocation(XmlValues.size(a)));
@@ -162,7 +164,10 @@ public final class VolumeXml {
     }
 
     private static VolumeTarget target(XmlElement element) {
+        Optional<String> pathText = element.child("path").map(XmlValues::requiredText);
         Optional<Path> path = element.child("path").map(p -> PoolXml.path(p, XmlValues.requiredText(p), null));
+        // A URL is not a file path: Path would fold gluster://host/... into gluster:/host/...
+        Optional<String> url = pathText.filter(t -> URL.matcher(t).lookingAt());
         Optional<VolumeFormat> format = element.child("format").map(VolumeXml::format);
         Optional<Permissions> permissions = XmlValues.permissions(element.child("permissions"));
         Optional<Timestamps> timestamps = element.child("timestamps").map(t -> new Timestamps(
@@ -195,12 +200,13 @@ public final class VolumeXml {
             }
             features.add(feature.name());
         }));
-        if (!features.isEmpty() && compat.isEmpty()) {
-            // As libvirt does: features imply qcow2 compat 1.1, the first level that has them.
+        if (element.child("features").isPresent() && compat.isEmpty()) {
+            // As libvirt does: a <features> element, even an empty one, means qcow2 compat 1.1,
+            // the first level that has features.
             compat = Optional.of("1.1");
         }
         return new VolumeTarget(path, format, permissions, timestamps, compat, nocow, features, encryption,
-                clusterSize);
+                clusterSize, url);
     }
 
     private static Encryption encryption(XmlElement element) {
@@ -301,7 +307,7 @@ public final class VolumeXml {
             return;
         }
         out.start("target");
-        target.path().ifPresent(p -> out.text("path", p.toString()));
+        target.url().or(() -> target.path().map(Path::toString)).ifPresent(p -> out.text("path", p));
         target.format().ifPresent(f -> out.empty("format", "type", f.name()));
         target.permissions().ifPresent(p -> XmlValues.writePermissions(out, p));
         target.timestamps().ifPresent(t -> {

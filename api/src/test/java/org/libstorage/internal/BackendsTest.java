@@ -122,4 +122,58 @@ class BackendsTest {
         assertEquals(false, status.available());
         assertEquals(true, status.reason().orElseThrow().contains("probe crashed"));
     }
+    /** A dir backend whose making is counted. */
+    private static PoolBackend dirBackend() {
+        return new WorkingLogical() {
+            @Override
+            public PoolType type() {
+                return PoolType.DIR;
+            }
+
+            @Override
+            public BackendStatus status() {
+                return BackendStatus.available(PoolType.DIR);
+            }
+        };
+    }
+
+    @Test
+    void aBackendIsMadeOnlyWhenItsPoolTypeIsFirstUsed() {
+        List<String> made = new java.util.ArrayList<>();
+        Backends.Lazy dir = new Backends.Lazy(PoolType.DIR, "dir", () -> {
+            made.add("dir");
+            return dirBackend();
+        });
+        Backends.Lazy logical = new Backends.Lazy(PoolType.LOGICAL, "logical", () -> {
+            made.add("logical");
+            return new WorkingLogical();
+        });
+        List<String> devicesListed = new java.util.ArrayList<>();
+        Backends backends = Backends.ofLazy(List.of(dir, logical), () -> {
+            devicesListed.add("devices");
+            return List.of();
+        });
+        assertEquals(List.of(), made, "nothing is made up front");
+        assertEquals(PoolType.DIR, backends.backend(PoolType.DIR).orElseThrow().type());
+        assertEquals(true, backends.status(PoolType.DIR).available());
+        assertEquals(List.of("dir"), made, "only the dir backend was made, once");
+        assertEquals(List.of(), devicesListed, "host-device providers are loaded when devices are asked for");
+        backends.deviceProviders();
+        backends.deviceProviders();
+        assertEquals(List.of("devices"), devicesListed);
+        assertEquals(PoolType.LOGICAL, backends.backend(PoolType.LOGICAL).orElseThrow().type());
+        assertEquals(List.of("dir", "logical"), made);
+    }
+
+    @Test
+    void aBackendThatServesAnotherTypeThanDeclaredOrFailsToLoadIsIgnored() {
+        Backends.Lazy liar = new Backends.Lazy(PoolType.DIR, "liar", WorkingLogical::new);
+        Backends.Lazy crashing = new Backends.Lazy(PoolType.FS, "crashing", () -> {
+            throw new IllegalStateException("constructor crashed");
+        });
+        Backends backends = Backends.ofLazy(List.of(liar, crashing), List::of);
+        assertEquals(Optional.empty(), backends.backend(PoolType.DIR));
+        assertEquals(Optional.empty(), backends.backend(PoolType.FS));
+        assertEquals(false, backends.status(PoolType.FS).available());
+    }
 }

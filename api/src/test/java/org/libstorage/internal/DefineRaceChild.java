@@ -29,7 +29,7 @@ public final class DefineRaceChild {
             }
             for (int round = 0; round < rounds; round++) {
                 try {
-                    storage.definePool(StorageTestSupport.dirPool(name + "-" + round, target));
+                    storage.definePool(StorageTestSupport.dirPool(name + "-" + round, target.resolve("round-" + round)));
                     System.out.println("DEFINED");
                 } catch (StorageException e) {
                     System.out.println(e.code());

@@ -157,6 +157,10 @@ public final class FakeDirBackend implements PoolBackend {
             if (volume.name().equals("explode")) {
                 throw new IllegalStateException("the fake driver exploded");
             }
+            if (volume.name().equals("anonymous-failure")) {
+                // As a lower layer does: it knows what failed, not which object or user operation.
+                throw new StorageException(ErrorCode.NO_SPACE, null, null, "The helper ran out of room.");
+            }
             Path file = dir.resolve(volume.name());
             return io(() -> {
                 try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {

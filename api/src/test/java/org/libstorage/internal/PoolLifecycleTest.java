@@ -257,6 +257,16 @@ class PoolLifecycleTest {
     }
 
     @Test
+    void theCoreFillsInTheObjectAndTheUsersOperationWhereTheDriverLeftThemOut() {
+        Pool pool = builtAndStarted("p");
+        StorageException e = assertFails(ErrorCode.NO_SPACE,
+                () -> pool.createVolume(VolumeDefinition.builder("anonymous-failure", 1).build()), "ran out of room");
+        assertEquals(Optional.of("vol-create"), e.operation());
+        assertEquals(Optional.of("volume 'anonymous-failure' in pool 'p'"), e.object());
+        assertTrue(e.getStackTrace()[0].getClassName().contains("FakeDirBackend"), "thrown where the driver threw it");
+    }
+
+    @Test
     void backendsReportEveryPoolType() {
         List<BackendStatus> report = storage.backends();
         assertEquals(List.of(PoolType.values()), report.stream().map(BackendStatus::type).toList());

@@ -134,7 +134,6 @@ class BadXmlInputTest {
 
     static Stream<Arguments> badVolumes() {
         return Stream.of(
-                bad("missing capacity", volume(""), ErrorCode.INVALID_DEFINITION, "'v'", "<capacity>"),
                 bad("missing name", "<volume><capacity>1</capacity></volume>", ErrorCode.INVALID_DEFINITION, "<name>"),
                 bad("name with NUL escape", "<volume><name>..</name><capacity>1</capacity></volume>",
                         ErrorCode.INVALID_ARGUMENT, "volume name '..'"),

@@ -58,16 +58,17 @@ public class LvmListBenchmark {
         }
         loop = LoopDevices.attach(image, false);
         Files.createDirectories(dir.resolve("lock"));
-        System.setProperty("org.libstorage.lvm.config",
-                "devices{global_filter=[\"a|^" + loop.path() + "$|\",\"r|.*|\"] use_devicesfile=0}"
-                        + " global{activation=0 locking_dir=\"" + dir.resolve("lock") + "\"}"
-                        + " backup{backup=0 archive=0}");
+        String config = "devices{global_filter=[\"a|^" + loop.path() + "$|\",\"r|.*|\"] use_devicesfile=0}"
+                + " global{activation=0 locking_dir=\"" + dir.resolve("lock") + "\"}"
+                + " backup{backup=0 archive=0}";
         PoolBackend backend = ServiceLoader.load(PoolBackend.class).stream().map(ServiceLoader.Provider::get)
                 .filter(b -> b.type() == PoolType.LOGICAL).findFirst().orElseThrow();
         String vg = "bench_" + UUID.randomUUID().toString().substring(0, 8);
         PoolDefinition definition = backend.validate(PoolDefinition.builder(PoolType.LOGICAL, vg)
                 .source(PoolSource.builder().name(vg).device(loop.path()).build()).build());
-        pool = backend.open(definition, null);
+        pool = backend.open(definition, new org.libstorage.spi.BackendContext(dir.resolve("state"), null,
+                org.libstorage.spi.Jobs.NONE, java.util.Map.of("lvm.config", config,
+                "lvm.engine", System.getProperty("libstorage.bench.lvm.engine", "auto"))));
         pool.build(BuildMode.OVERWRITE);
         for (int i = 0; i < VOLUMES; i++) {
             pool.createVolume(VolumeDefinition.builder("lv" + i, 4L << 20).build());
@@ -89,13 +90,13 @@ public class LvmListBenchmark {
     }
 
     @Benchmark
-    @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Dorg.libstorage.lvm.engine=auto"})
+    @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Dlibstorage.bench.lvm.engine=auto"})
     public PoolContents inProcess() {
         return pool.refresh();
     }
 
     @Benchmark
-    @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Dorg.libstorage.lvm.engine=command"})
+    @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Dlibstorage.bench.lvm.engine=command"})
     public PoolContents command() {
         return pool.refresh();
     }

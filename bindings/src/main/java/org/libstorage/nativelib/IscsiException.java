@@ -2,6 +2,7 @@ package org.libstorage.nativelib;
 
 import java.util.Objects;
 import java.util.Optional;
+import org.libstorage.lower.LowerLayerException;
 
 /**
  * A libiscsi call failed. Keeps the library's soname, the function, what kind of failure it
@@ -10,7 +11,7 @@ import java.util.Optional;
  * status with the sense key and ASC/ASCQ. Never holds a CHAP secret: libiscsi's messages do
  * not contain it and nothing else is copied in.
  */
-public final class IscsiException extends RuntimeException {
+public final class IscsiException extends LowerLayerException {
     private static final long serialVersionUID = 1L;
 
     /** What went wrong, as far as the initiator can tell. */
@@ -73,7 +74,7 @@ public final class IscsiException extends RuntimeException {
     private final ScsiStatus scsiStatus;
 
     public IscsiException(String library, String function, Kind kind, String libraryMessage, ScsiStatus scsiStatus) {
-        super(describe(library, function, libraryMessage, scsiStatus));
+        super(describe(library, function, libraryMessage, scsiStatus), null);
         this.library = Objects.requireNonNull(library, "library");
         this.function = Objects.requireNonNull(function, "function");
         this.kind = Objects.requireNonNull(kind, "kind");

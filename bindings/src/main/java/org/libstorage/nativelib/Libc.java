@@ -120,68 +120,120 @@ public final class Libc {
     }
 
     private final Map<Integer, String> errnoNames;
-    private final MethodHandle open;
-    private final MethodHandle openat;
-    private final MethodHandle close;
-    private final MethodHandle statxHandle;
-    private final MethodHandle ftruncate;
-    private final MethodHandle fallocate;
-    private final MethodHandle lseek;
-    private final MethodHandle copyFileRange;
-    private final MethodHandle ioctlPointer;
-    private final MethodHandle ioctlValue;
-    private final MethodHandle fsync;
-    private final MethodHandle fdatasync;
-    private final MethodHandle statvfsHandle;
-    private final MethodHandle fstatvfs;
-    private final MethodHandle flock;
-    private final MethodHandle pread;
-    private final MethodHandle pwrite;
-    private final MethodHandle read;
-    private final MethodHandle write;
-    private final MethodHandle unlinkat;
-    private final MethodHandle renameat2;
-    private final MethodHandle fchmod;
-    private final MethodHandle fchown;
-    private final MethodHandle mkdirat;
 
     private Libc() {
         errnoNames = errnoTable();
-        var openInvoker = libc_h.open.makeInvoker(libc_h.C_INT);
-        open = capturingErrnoVariadic(libc_h.open.address(), openInvoker.descriptor(), 2);
-        var openatInvoker = libc_h.openat.makeInvoker(libc_h.C_INT);
-        openat = capturingErrnoVariadic(libc_h.openat.address(), openatInvoker.descriptor(), 3);
-        close = capturingErrno(libc_h.close$address(), libc_h.close$descriptor());
-        statxHandle = capturingErrno(libc_h.statx$address(), libc_h.statx$descriptor());
-        ftruncate = capturingErrno(libc_h.ftruncate$address(), libc_h.ftruncate$descriptor());
-        fallocate = capturingErrno(libc_h.fallocate$address(), libc_h.fallocate$descriptor());
-        lseek = capturingErrno(libc_h.lseek$address(), libc_h.lseek$descriptor());
-        copyFileRange = capturingErrno(libc_h.copy_file_range$address(), libc_h.copy_file_range$descriptor());
-        // ioctl(int, unsigned long, ...): one handle for pointer arguments, one for integers.
-        ioctlPointer = capturingErrnoVariadic(libc_h.ioctl.address(),
-                libc_h.ioctl.makeInvoker(libc_h.C_POINTER).descriptor(), 2);
-        ioctlValue = capturingErrnoVariadic(libc_h.ioctl.address(),
-                libc_h.ioctl.makeInvoker(libc_h.C_LONG).descriptor(), 2);
-        // fsync/fdatasync gain an ignored int and read/write an ignored offset, so one helper
-        // invokes each family with exact types.
-        fsync = MethodHandles.dropArguments(
-                capturingErrno(libc_h.fsync$address(), libc_h.fsync$descriptor()), 2, int.class);
-        fdatasync = MethodHandles.dropArguments(
-                capturingErrno(libc_h.fdatasync$address(), libc_h.fdatasync$descriptor()), 2, int.class);
-        statvfsHandle = capturingErrno(libc_h.statvfs$address(), libc_h.statvfs$descriptor());
-        fstatvfs = capturingErrno(libc_h.fstatvfs$address(), libc_h.fstatvfs$descriptor());
-        flock = capturingErrno(libc_h.flock$address(), libc_h.flock$descriptor());
-        pread = capturingErrno(libc_h.pread$address(), libc_h.pread$descriptor());
-        pwrite = capturingErrno(libc_h.pwrite$address(), libc_h.pwrite$descriptor());
-        read = MethodHandles.dropArguments(
-                capturingErrno(libc_h.read$address(), libc_h.read$descriptor()), 4, long.class);
-        write = MethodHandles.dropArguments(
-                capturingErrno(libc_h.write$address(), libc_h.write$descriptor()), 4, long.class);
-        unlinkat = capturingErrno(libc_h.unlinkat$address(), libc_h.unlinkat$descriptor());
-        renameat2 = capturingErrno(libc_h.renameat2$address(), libc_h.renameat2$descriptor());
-        fchmod = capturingErrno(libc_h.fchmod$address(), libc_h.fchmod$descriptor());
-        fchown = capturingErrno(libc_h.fchown$address(), libc_h.fchown$descriptor());
-        mkdirat = capturingErrno(libc_h.mkdirat$address(), libc_h.mkdirat$descriptor());
+    }
+
+    // ---- downcall handles, each linked on first use ----------------------------------------
+    // Linking a downcall generates classes; a short command uses a few of these, so each is
+    // linked when its holder class is first touched, not all of them when Libc is made.
+    private static final class OpenCall {
+        static final MethodHandle H =
+                capturingErrnoVariadic(libc_h.open.address(), libc_h.open.makeInvoker(libc_h.C_INT).descriptor(), 2);
+    }
+
+    private static final class OpenatCall {
+        static final MethodHandle H =
+                capturingErrnoVariadic(libc_h.openat.address(), libc_h.openat.makeInvoker(libc_h.C_INT).descriptor(), 3);
+    }
+
+    private static final class CloseCall {
+        static final MethodHandle H = capturingErrno(libc_h.close$address(), libc_h.close$descriptor());
+    }
+
+    private static final class StatxCall {
+        static final MethodHandle H = capturingErrno(libc_h.statx$address(), libc_h.statx$descriptor());
+    }
+
+    private static final class FtruncateCall {
+        static final MethodHandle H = capturingErrno(libc_h.ftruncate$address(), libc_h.ftruncate$descriptor());
+    }
+
+    private static final class FallocateCall {
+        static final MethodHandle H = capturingErrno(libc_h.fallocate$address(), libc_h.fallocate$descriptor());
+    }
+
+    private static final class LseekCall {
+        static final MethodHandle H = capturingErrno(libc_h.lseek$address(), libc_h.lseek$descriptor());
+    }
+
+    private static final class CopyFileRangeCall {
+        static final MethodHandle H =
+                capturingErrno(libc_h.copy_file_range$address(), libc_h.copy_file_range$descriptor());
+    }
+
+    // ioctl(int, unsigned long, ...): one handle for pointer arguments, one for integers.
+    private static final class IoctlPointerCall {
+        static final MethodHandle H =
+                capturingErrnoVariadic(libc_h.ioctl.address(), libc_h.ioctl.makeInvoker(libc_h.C_POINTER).descriptor(), 2);
+    }
+
+    private static final class IoctlValueCall {
+        static final MethodHandle H =
+                capturingErrnoVariadic(libc_h.ioctl.address(), libc_h.ioctl.makeInvoker(libc_h.C_LONG).descriptor(), 2);
+    }
+
+    // fsync/fdatasync gain an ignored int and read/write an ignored offset, so one helper
+    // invokes each family with exact types.
+    private static final class FsyncCall {
+        static final MethodHandle H =
+                MethodHandles.dropArguments(capturingErrno(libc_h.fsync$address(), libc_h.fsync$descriptor()), 2, int.class);
+    }
+
+    private static final class FdatasyncCall {
+        static final MethodHandle H =
+                MethodHandles.dropArguments(capturingErrno(libc_h.fdatasync$address(), libc_h.fdatasync$descriptor()), 2, int.class);
+    }
+
+    private static final class StatvfsCall {
+        static final MethodHandle H = capturingErrno(libc_h.statvfs$address(), libc_h.statvfs$descriptor());
+    }
+
+    private static final class FstatvfsCall {
+        static final MethodHandle H = capturingErrno(libc_h.fstatvfs$address(), libc_h.fstatvfs$descriptor());
+    }
+
+    private static final class FlockCall {
+        static final MethodHandle H = capturingErrno(libc_h.flock$address(), libc_h.flock$descriptor());
+    }
+
+    private static final class PreadCall {
+        static final MethodHandle H = capturingErrno(libc_h.pread$address(), libc_h.pread$descriptor());
+    }
+
+    private static final class PwriteCall {
+        static final MethodHandle H = capturingErrno(libc_h.pwrite$address(), libc_h.pwrite$descriptor());
+    }
+
+    private static final class ReadCall {
+        static final MethodHandle H =
+                MethodHandles.dropArguments(capturingErrno(libc_h.read$address(), libc_h.read$descriptor()), 4, long.class);
+    }
+
+    private static final class WriteCall {
+        static final MethodHandle H =
+                MethodHandles.dropArguments(capturingErrno(libc_h.write$address(), libc_h.write$descriptor()), 4, long.class);
+    }
+
+    private static final class UnlinkatCall {
+        static final MethodHandle H = capturingErrno(libc_h.unlinkat$address(), libc_h.unlinkat$descriptor());
+    }
+
+    private static final class Renameat2Call {
+        static final MethodHandle H = capturingErrno(libc_h.renameat2$address(), libc_h.renameat2$descriptor());
+    }
+
+    private static final class FchmodCall {
+        static final MethodHandle H = capturingErrno(libc_h.fchmod$address(), libc_h.fchmod$descriptor());
+    }
+
+    private static final class FchownCall {
+        static final MethodHandle H = capturingErrno(libc_h.fchown$address(), libc_h.fchown$descriptor());
+    }
+
+    private static final class MkdiratCall {
+        static final MethodHandle H = capturingErrno(libc_h.mkdirat$address(), libc_h.mkdirat$descriptor());
     }
 
     /** The C library. */
@@ -197,7 +249,7 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cPath = cString(arena, path.toString());
             int all = flags | O_CLOEXEC;
-            return new Fd(this, (int) call(arena, "open", err -> (int) open.invokeExact(err, cPath, all, mode)));
+            return new Fd(this, (int) call(arena, "open", err -> (int) OpenCall.H.invokeExact(err, cPath, all, mode)));
         }
     }
 
@@ -208,7 +260,7 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cName = cString(arena, name);
             int all = flags | O_CLOEXEC;
-            return new Fd(this, (int) call(arena, "openat", err -> (int) openat.invokeExact(err, dirFd, cName, all, mode)));
+            return new Fd(this, (int) call(arena, "openat", err -> (int) OpenatCall.H.invokeExact(err, dirFd, cName, all, mode)));
         }
     }
 
@@ -216,7 +268,7 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment err = captureSegment(arena);
             // Never retried: on Linux the descriptor is gone even when close reports EINTR.
-            if ((int) close.invokeExact(err, fd) < 0 && errno(err) != EINTR) {
+            if ((int) CloseCall.H.invokeExact(err, fd) < 0 && errno(err) != EINTR) {
                 throw failure("close", errno(err));
             }
         } catch (Throwable t) {
@@ -249,14 +301,34 @@ public final class Libc {
         }
     }
 
+    /**
+     * As {@link #statx(Path, boolean)}, but empty when nothing is at {@code path} ({@code ENOENT}):
+     * a check that expects the name to be free (a new volume's) builds no exception.
+     */
+    public Optional<Stat> statxIfPresent(Path path, boolean followSymlinks) {
+        Objects.requireNonNull(path, "path");
+        try (Arena arena = Arena.ofConfined()) {
+            return statx(arena, AT_FDCWD, cString(arena, path.toString()), followSymlinks ? 0 : AT_SYMLINK_NOFOLLOW,
+                    ENOENT);
+        }
+    }
+
     private Stat statx(Arena arena, int dirFd, MemorySegment cPath, int flags) {
+        return statx(arena, dirFd, cPath, flags, 0).orElseThrow();
+    }
+
+    /** statx, empty when it fails with {@code answer} (0: never). */
+    private Optional<Stat> statx(Arena arena, int dirFd, MemorySegment cPath, int flags, int answer) {
         MemorySegment buf = arena.allocate(statx.layout());
-        call(arena, "statx", err -> (int) statxHandle.invokeExact(err, dirFd, cPath, flags, STATX_MASK, buf));
+        if (call(arena, "statx", answer,
+                err -> (int) StatxCall.H.invokeExact(err, dirFd, cPath, flags, STATX_MASK, buf)) < 0) {
+            return Optional.empty();
+        }
         int mask = statx.stx_mask(buf);
         Optional<Instant> btime = (mask & libc_h.STATX_BTIME()) != 0
                 ? Optional.of(instant(statx.stx_btime(buf)))
                 : Optional.empty();
-        return new Stat(
+        return Optional.of(new Stat(
                 statx.stx_size(buf),
                 statx.stx_blocks(buf) * 512L,
                 Short.toUnsignedInt(statx.stx_mode(buf)),
@@ -269,7 +341,7 @@ public final class Libc {
                 instant(statx.stx_atime(buf)),
                 instant(statx.stx_mtime(buf)),
                 instant(statx.stx_ctime(buf)),
-                btime);
+                btime));
     }
 
     private static Instant instant(MemorySegment timestamp) {
@@ -282,7 +354,7 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(statvfs.layout());
             MemorySegment cPath = cString(arena, path.toString());
-            call(arena, "statvfs", err -> (int) statvfsHandle.invokeExact(err, cPath, buf));
+            call(arena, "statvfs", err -> (int) StatvfsCall.H.invokeExact(err, cPath, buf));
             return statvfsOf(buf);
         }
     }
@@ -292,7 +364,7 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(statvfs.layout());
             int value = fd.value();
-            call(arena, "fstatvfs", err -> (int) fstatvfs.invokeExact(err, value, buf));
+            call(arena, "fstatvfs", err -> (int) FstatvfsCall.H.invokeExact(err, value, buf));
             return statvfsOf(buf);
         }
     }
@@ -314,12 +386,12 @@ public final class Libc {
     }
 
     public void fchmod(Fd fd, int mode) {
-        checkedInt("fchmod", fchmod, fd, mode);
+        checkedInt("fchmod", FchmodCall.H, fd, mode);
     }
 
     public void fchown(Fd fd, int uid, int gid) {
         int value = fd.value();
-        call("fchown", err -> (int) fchown.invokeExact(err, value, uid, gid));
+        call("fchown", err -> (int) FchownCall.H.invokeExact(err, value, uid, gid));
     }
 
     /** Sets the process umask and returns the previous one (process-wide: use with care). */
@@ -347,7 +419,7 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             int dirFd = dir.value();
             MemorySegment cName = cString(arena, name);
-            call(arena, "mkdirat", err -> (int) mkdirat.invokeExact(err, dirFd, cName, mode));
+            call(arena, "mkdirat", err -> (int) MkdiratCall.H.invokeExact(err, dirFd, cName, mode));
         }
     }
 
@@ -357,7 +429,7 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             int dirFd = dir.value();
             MemorySegment cName = cString(arena, name);
-            call(arena, "unlinkat", err -> (int) unlinkat.invokeExact(err, dirFd, cName, flags));
+            call(arena, "unlinkat", err -> (int) UnlinkatCall.H.invokeExact(err, dirFd, cName, flags));
         }
     }
 
@@ -370,7 +442,7 @@ public final class Libc {
             int toFd = toDir.value();
             MemorySegment cFrom = cString(arena, from);
             MemorySegment cTo = cString(arena, to);
-            call(arena, "renameat2", err -> (int) renameat2.invokeExact(err, fromFd, cFrom, toFd, cTo, flags));
+            call(arena, "renameat2", err -> (int) Renameat2Call.H.invokeExact(err, fromFd, cFrom, toFd, cTo, flags));
         }
     }
 
@@ -378,13 +450,13 @@ public final class Libc {
 
     public void ftruncate(Fd fd, long length) {
         int value = fd.value();
-        call("ftruncate", err -> (int) ftruncate.invokeExact(err, value, length));
+        call("ftruncate", err -> (int) FtruncateCall.H.invokeExact(err, value, length));
     }
 
     /** {@code fallocate(2)}: {@code mode} 0 allocates; see the {@code FALLOC_FL_*} constants. */
     public void fallocate(Fd fd, int mode, long offset, long length) {
         int value = fd.value();
-        call("fallocate", err -> (int) fallocate.invokeExact(err, value, mode, offset, length));
+        call("fallocate", err -> (int) FallocateCall.H.invokeExact(err, value, mode, offset, length));
     }
 
     /** The first offset at or after {@code from} that holds data, or empty when only a hole follows. */
@@ -403,7 +475,7 @@ public final class Libc {
     private OptionalLong seek(Fd fd, long from, int whence) {
         int value = fd.value();
         // ENXIO: no data (or hole) at or after the offset, which is an answer, not a failure.
-        long pos = call("lseek", ENXIO, err -> (long) lseek.invokeExact(err, value, from, whence));
+        long pos = call("lseek", ENXIO, err -> (long) LseekCall.H.invokeExact(err, value, from, whence));
         return pos < 0 ? OptionalLong.empty() : OptionalLong.of(pos);
     }
 
@@ -418,7 +490,7 @@ public final class Libc {
             int inFd = in.value();
             int outFd = out.value();
             return call(arena, "copy_file_range",
-                    err -> (long) copyFileRange.invokeExact(err, inFd, inOff, outFd, outOff, length, 0));
+                    err -> (long) CopyFileRangeCall.H.invokeExact(err, inFd, inOff, outFd, outOff, length, 0));
         }
     }
 
@@ -524,23 +596,23 @@ public final class Libc {
     /** {@code ioctl(fd, request, pointer)}, retried on EINTR; returns the call's result. */
     int ioctlWithPointer(Arena arena, String function, Fd fd, long request, MemorySegment argument) {
         int value = fd.value();
-        return (int) call(arena, function, err -> (int) ioctlPointer.invokeExact(err, value, request, argument));
+        return (int) call(arena, function, err -> (int) IoctlPointerCall.H.invokeExact(err, value, request, argument));
     }
 
     /** {@code ioctl(fd, request, value)} for requests that take an integer; returns the result. */
     int ioctlWithValue(String function, Fd fd, long request, long value) {
         int descriptor = fd.value();
-        return (int) call(function, err -> (int) ioctlValue.invokeExact(err, descriptor, request, value));
+        return (int) call(function, err -> (int) IoctlValueCall.H.invokeExact(err, descriptor, request, value));
     }
 
     // ---- durability and locking ---------------------------------------------------------
 
     public void fsync(Fd fd) {
-        checkedInt("fsync", fsync, fd, 0);
+        checkedInt("fsync", FsyncCall.H, fd, 0);
     }
 
     public void fdatasync(Fd fd) {
-        checkedInt("fdatasync", fdatasync, fd, 0);
+        checkedInt("fdatasync", FdatasyncCall.H, fd, 0);
     }
 
     /**
@@ -548,7 +620,7 @@ public final class Libc {
      * or-ed with {@link #LOCK_NB}; a held lock with {@code LOCK_NB} fails with {@code EAGAIN}.
      */
     public void flock(Fd fd, int operation) {
-        checkedInt("flock", flock, fd, operation);
+        checkedInt("flock", FlockCall.H, fd, operation);
     }
 
     /** As {@link #flock} with {@code LOCK_NB}: false when another holder has the lock. */
@@ -574,22 +646,22 @@ public final class Libc {
 
     /** {@code pread(2)} into a native segment; returns the bytes read, 0 at end of file. */
     public long pread(Fd fd, MemorySegment buffer, long offset) {
-        return transfer("pread", pread, fd, buffer, offset);
+        return transfer("pread", PreadCall.H, fd, buffer, offset);
     }
 
     /** {@code pwrite(2)} from a native segment; returns the bytes written. */
     public long pwrite(Fd fd, MemorySegment buffer, long offset) {
-        return transfer("pwrite", pwrite, fd, buffer, offset);
+        return transfer("pwrite", PwriteCall.H, fd, buffer, offset);
     }
 
     /** {@code read(2)} at the descriptor's position. */
     public long read(Fd fd, MemorySegment buffer) {
-        return transfer("read", read, fd, buffer, 0);
+        return transfer("read", ReadCall.H, fd, buffer, 0);
     }
 
     /** {@code write(2)} at the descriptor's position. */
     public long write(Fd fd, MemorySegment buffer) {
-        return transfer("write", write, fd, buffer, 0);
+        return transfer("write", WriteCall.H, fd, buffer, 0);
     }
 
     /**

@@ -1,12 +1,13 @@
 package org.libstorage.nativelib;
 
 import java.util.Objects;
+import org.libstorage.lower.LowerLayerException;
 
 /**
  * A native library could not be loaded, so nothing that needs it can run here. Backends turn
  * it into {@code BACKEND_UNAVAILABLE}; its message says which package to install.
  */
-public final class LibraryUnavailableException extends RuntimeException {
+public final class LibraryUnavailableException extends LowerLayerException {
     private static final long serialVersionUID = 1L;
 
     private final String library;
@@ -14,9 +15,15 @@ public final class LibraryUnavailableException extends RuntimeException {
     private final String debianPackage;
 
     public LibraryUnavailableException(String library, String soname, String debianPackage, String reason) {
+        this(library, soname, debianPackage, reason, null);
+    }
+
+    /** The same, keeping what the loader threw (an {@code IllegalArgumentException} from {@code SymbolLookup}). */
+    public LibraryUnavailableException(String library, String soname, String debianPackage, String reason,
+                                       Throwable cause) {
         super(library + " (" + soname + ") is not available"
                 + (reason == null || reason.isBlank() ? "" : ": " + reason)
-                + "; install the Debian package " + debianPackage);
+                + "; install the Debian package " + debianPackage, cause);
         this.library = Objects.requireNonNull(library, "library");
         this.soname = Objects.requireNonNull(soname, "soname");
         this.debianPackage = Objects.requireNonNull(debianPackage, "debianPackage");

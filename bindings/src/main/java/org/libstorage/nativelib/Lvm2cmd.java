@@ -146,8 +146,15 @@ public final class Lvm2cmd {
      */
     public static Lvm2cmd shared() {
         Probe.LIBRARY.requireAvailable();
-        return Shared.INSTANCE.orElseThrow(() ->
-                new NativeCallException(SONAME, "lvm2_init_threaded", 0, "", "LVM could not initialise its command context"));
+        Created created = Shared.INSTANCE;
+        if (created.lvm() == null) {
+            throw created.failure();
+        }
+        return created.lvm();
+    }
+
+    /** The one instance, or why there is none. */
+    private record Created(Lvm2cmd lvm, NativeCallException failure) {
     }
 
     /**
@@ -177,7 +184,8 @@ public final class Lvm2cmd {
             if (cause instanceof RuntimeException re) {
                 throw re;
             }
-            throw new NativeCallException(SONAME, FUNCTION_RUN, 0, "", String.valueOf(cause));
+            // An Error on LVM's thread (an upcall that failed, out of memory): keep it as the cause.
+            throw new NativeCallException(SONAME, FUNCTION_RUN, 0, "", "the call failed on LVM's thread", cause);
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
@@ -317,7 +325,7 @@ public final class Lvm2cmd {
      * task runs on another thread, and code of a holder class still being initialised would
      * deadlock there.
      */
-    private static Optional<Lvm2cmd> create() {
+    private static Created create() {
         ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "liblvm2cmd");
             t.setDaemon(true);
@@ -339,24 +347,27 @@ public final class Lvm2cmd {
             }).get();
             if (handle.equals(MemorySegment.NULL)) {
                 thread.shutdown();
-                return Optional.empty();
+                return new Created(null, new NativeCallException(SONAME, "lvm2_init_threaded", 0, "",
+                        "LVM could not initialise its command context (it returned no handle)"));
             }
             thread.submit(() -> lvm2cmd_h.lvm2_disable_dmeventd_monitoring(handle)).get();
             Lvm2cmd lvm = new Lvm2cmd(thread, handle, collector);
             Runtime.getRuntime().addShutdownHook(new Thread(lvm::exit, "liblvm2cmd-exit"));
-            return Optional.of(lvm);
+            return new Created(lvm, null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             thread.shutdown();
-            return Optional.empty();
+            return new Created(null, new NativeCallException(SONAME, "lvm2_init_threaded", 0, "",
+                    "interrupted while LVM initialised", e));
         } catch (ExecutionException e) {
             thread.shutdown();
-            return Optional.empty();
+            return new Created(null, new NativeCallException(SONAME, "lvm2_init_threaded", 0, "",
+                    "LVM's initialisation failed on its thread", e.getCause()));
         }
     }
 
     /** The process's instance, created on first use. */
     private static final class Shared {
-        static final Optional<Lvm2cmd> INSTANCE = create();
+        static final Created INSTANCE = create();
     }
 }

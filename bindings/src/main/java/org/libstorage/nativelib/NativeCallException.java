@@ -2,13 +2,15 @@ package org.libstorage.nativelib;
 
 import java.util.Objects;
 import java.util.Optional;
+import org.libstorage.lower.LowerLayerException;
 
 /**
  * A native library call failed. Keeps everything the library said: which library and
  * function, the errno and its symbolic name (0 and empty when the call sets none), and the
  * library's own message where it has one (libiscsi's {@code iscsi_get_error}, LVM's log).
+ * One of the {@link LowerLayerException} family.
  */
-public final class NativeCallException extends RuntimeException {
+public final class NativeCallException extends LowerLayerException {
     private static final long serialVersionUID = 1L;
 
     private final String library;
@@ -18,7 +20,13 @@ public final class NativeCallException extends RuntimeException {
     private final String libraryMessage;
 
     public NativeCallException(String library, String function, int errno, String errnoName, String libraryMessage) {
-        super(describe(library, function, errno, errnoName, libraryMessage));
+        this(library, function, errno, errnoName, libraryMessage, null);
+    }
+
+    /** A failure caused by another exception (raised on a library's own thread, an interrupt), kept as the cause. */
+    public NativeCallException(String library, String function, int errno, String errnoName, String libraryMessage,
+                               Throwable cause) {
+        super(describe(library, function, errno, errnoName, libraryMessage), cause);
         this.library = Objects.requireNonNull(library, "library");
         this.function = Objects.requireNonNull(function, "function");
         this.errno = errno;

@@ -89,6 +89,13 @@ class LibcTest {
         assertTrue(libc.statx(link, true).isDirectory());
         assertEquals("ENOENT", assertThrows(NativeCallException.class,
                 () -> libc.statx(dir.resolve("nothing"), true)).errnoName());
+        assertTrue(libc.statxIfPresent(link, false).orElseThrow().isSymlink());
+        assertTrue(libc.statxIfPresent(dir.resolve("nothing"), false).isEmpty(), "absence is an answer, not an error");
+        Path file = dir.resolve("file");
+        assertEquals("ENOTDIR", assertThrows(NativeCallException.class, () -> {
+            Files.createFile(file);
+            libc.statxIfPresent(file.resolve("below"), false);
+        }).errnoName(), "other failures still throw");
     }
 
     @Test

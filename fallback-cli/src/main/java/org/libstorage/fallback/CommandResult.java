@@ -1,5 +1,6 @@
 package org.libstorage.fallback;
 
+import org.libstorage.lower.CommandException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;

@@ -1,5 +1,6 @@
 package org.libstorage.fallback;
 
+import org.libstorage.lower.CommandException;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package org.libstorage.fallback;
 
+import org.libstorage.lower.CommandException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,5 +1,6 @@
 package org.libstorage.fallback;
 
+import org.libstorage.lower.CommandException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;

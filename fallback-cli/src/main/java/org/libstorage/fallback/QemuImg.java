@@ -1,5 +1,6 @@
 package org.libstorage.fallback;
 
+import org.libstorage.lower.CommandException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.lang.System.Logger.Level;

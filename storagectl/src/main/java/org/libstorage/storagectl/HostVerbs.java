@@ -156,9 +156,7 @@ final class HostVerbs {
             List<BackendStatus> statuses = root.storage().backends();
             if (root.json()) {
                 Json json = new Json();
-                ArrayNode array = json.array();
-                statuses.forEach(s -> array.add(json.backend(s)));
-                json.print(out(), array);
+                json.printArray(out(), statuses, json::backend);
                 return;
             }
             Table table = new Table("Type", "Available", "Notes");
@@ -194,9 +192,7 @@ final class HostVerbs {
             List<PoolSource> sources = root.storage().findPoolSources(type, hint);
             if (root.json()) {
                 Json json = new Json();
-                ArrayNode array = json.array();
-                sources.forEach(s -> array.add(json.source(s)));
-                json.print(out(), array);
+                json.printArray(out(), sources, json::source);
                 return;
             }
             String xml = PoolXml.writeSources(sources);

@@ -8,8 +8,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Function;
 import org.libstorage.BackendStatus;
 import org.libstorage.HostDevice;
 import org.libstorage.Pool;
@@ -35,6 +37,27 @@ final class Json {
         return mapper.createArrayNode();
     }
 
+    /** Prints {@code items} as an array of the objects {@code node} makes. */
+    <T> void printArray(PrintWriter out, List<T> items, Function<T, ObjectNode> node) {
+        ArrayNode array = array();
+        items.forEach(item -> array.add(node.apply(item)));
+        print(out, array);
+    }
+
+    /** Prints {@code item} as the object {@code node} makes. */
+    <T> void printObject(PrintWriter out, T item, Function<T, ObjectNode> node) {
+        print(out, node.apply(item));
+    }
+
+    /** Prints pools, each with the status it was listed with (the same index in both lists). */
+    void printPools(PrintWriter out, List<Pool> pools, List<PoolStatus> statuses) {
+        ArrayNode array = array();
+        for (int i = 0; i < pools.size(); i++) {
+            array.add(pool(pools.get(i), statuses.get(i)));
+        }
+        print(out, array);
+    }
+
     void print(PrintWriter out, JsonNode node) {
         try {
             out.println(mapper.writeValueAsString(node));
@@ -54,7 +77,7 @@ final class Json {
                 .put("name", pool.name())
                 .put("uuid", pool.uuid().toString())
                 .put("type", status.definition().type().xmlName())
-                .put("state", state(info))
+                .put("state", Verb.state(info))
                 .put("active", status.active())
                 .put("autostart", status.autostart())
                 .put("persistent", true);
@@ -131,6 +154,10 @@ final class Json {
         put(node, "serial", d.serial());
         put(node, "wwn", d.wwn());
         d.backingFile().ifPresent(f -> node.put("backingFile", f.toString()));
+        d.transport().ifPresent(t -> {
+            ObjectNode transport = node.putObject("transport").put("type", t.type()).put("pathId", t.pathId());
+            t.byPath().ifPresent(link -> transport.put("byPath", link.toString()));
+        });
         ArrayNode mounts = node.putArray("mountPoints");
         d.mountPoints().forEach(m -> mounts.add(m.toString()));
         HostDevice.Probe p = d.probe();
@@ -153,8 +180,4 @@ final class Json {
         value.ifPresent(v -> node.put(field, v));
     }
 
-    /** A pool state as virsh prints it in details: running, inactive, building, degraded, inaccessible. */
-    static String state(PoolInfo info) {
-        return info.state().name().toLowerCase(Locale.ROOT);
-    }
-}
+    /** A pool state as virsh prints it in details: running, inactive, building, degraded, inaccessible. */}

@@ -1,6 +1,7 @@
 package org.libstorage.storagectl;
 
 import java.io.Console;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -14,6 +15,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        Logging.configure(java.util.Arrays.asList(args).contains("--debug"), System.err);
         Console console = System.console();
         boolean terminal = console != null && console.isTerminal();
         Charset charset = console != null ? console.charset() : Charset.defaultCharset();
@@ -33,7 +35,7 @@ public final class Main {
                 }
             }
         }, "storagectl-interrupt"));
-        int status = Storagectl.run(args, Storage::open, terminal, out, err);
+        int status = Storagectl.run(args, Storage::open, terminal, new InputStreamReader(System.in, charset), out, err);
         finished.set(true);
         System.exit(status);
     }

@@ -1,6 +1,5 @@
 package org.libstorage.storagectl;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,10 +52,8 @@ final class PoolVerbs {
                     .filter(l -> inactive ? !l.status().active() : all || l.status().active())
                     .toList();
             if (root.json()) {
-                Json json = new Json();
-                ArrayNode array = json.array();
-                pools.forEach(l -> array.add(json.pool(l.pool(), l.status())));
-                json.print(out(), array);
+                new Json().printPools(out(), pools.stream().map(Listed::pool).toList(),
+                        pools.stream().map(Listed::status).toList());
                 return;
             }
             Table table = details
@@ -68,7 +65,7 @@ final class PoolVerbs {
                 if (details) {
                     PoolInfo info = status.info();
                     boolean active = status.active();
-                    table.row(listed.pool().name(), Json.state(info), autostart, "yes",
+                    table.row(listed.pool().name(), state(info), autostart, "yes",
                             active ? Sizes.human(info.capacity()) : "-",
                             active ? Sizes.human(info.allocation()) : "-",
                             active ? Sizes.human(info.available()) : "-");
@@ -323,14 +320,14 @@ final class PoolVerbs {
             Pool p = root.pool(pool);
             if (root.json()) {
                 Json json = new Json();
-                json.print(out(), json.pool(p));
+                json.printObject(out(), p, json::pool);
                 return;
             }
             PoolInfo info = p.info();
             field("Name", p.name());
             field("UUID", p.uuid().toString());
             field("Type", p.type().xmlName());
-            field("State", Json.state(info));
+            field("State", state(info));
             field("Persistent", "yes");
             field("Autostart", yesNo(p.isAutostart()));
             p.definition().targetPath().ifPresent(t -> field("Target", t.toString()));

@@ -3,6 +3,8 @@ package org.libstorage.storagectl;
 import java.math.BigDecimal;
 import java.util.Locale;
 import java.util.Map;
+import org.libstorage.ErrorCode;
+import org.libstorage.StorageException;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -11,44 +13,72 @@ import picocli.CommandLine.TypeConversionException;
  * (virScaleInteger): no unit or {@code b}/{@code byte}/{@code bytes} is bytes; a single
  * letter or {@code KiB}-style suffix is a power of 1024; {@code KB}-style is a power of 1000;
  * case does not matter. A fraction is accepted when the result is a whole number of bytes
- * ({@code 1.5GiB} yes, {@code 0.1K} no), which virsh refuses but people type.
+ * ({@code 1.5GiB} yes, {@code 0.1K} no), as virsh's scaled sizes do.
  */
 final class Sizes {
     private static final String PREFIXES = "kmgtpe";
     private static final String[] BINARY_UNITS = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
     private static final Map<String, Long> BYTE_UNITS = Map.of("", 1L, "b", 1L, "byte", 1L, "bytes", 1L);
+    // Digits are [0-9], never Character.isDigit (which takes '١٢').
+    private static final java.util.regex.Pattern GRAMMAR =
+            java.util.regex.Pattern.compile("([0-9]+(?:\\.[0-9]+)?)([A-Za-z]*)");
 
     private Sizes() {
     }
 
     /**
-     * The number of bytes {@code text} means.
+     * The number of bytes {@code text} means. The grammar is libvirt's and nothing more: ASCII
+     * digits, optionally a fraction ({@code .} and ASCII digits), then optionally a unit. No
+     * sign, no blanks (not even around the text), no other digits than 0-9.
      *
-     * @throws IllegalArgumentException saying what is wrong with {@code text}
+     * @throws StorageException {@link ErrorCode#INVALID_ARGUMENT} saying what is wrong with {@code text}
      */
     static long parse(String text) {
-        String trimmed = text.strip();
-        int end = 0;
-        while (end < trimmed.length() && (Character.isDigit(trimmed.charAt(end)) || trimmed.charAt(end) == '.')) {
-            end++;
+        java.util.regex.Matcher m = GRAMMAR.matcher(text);
+        if (!m.matches()) {
+            throw invalid("'" + shown(text) + "' is not a size: expected ASCII digits, optionally a fraction, "
+                    + "and optionally a unit, with no blanks, such as 512MiB, 10G or 1.5TB");
         }
-        String number = trimmed.substring(0, end);
-        String unit = trimmed.substring(end).strip();
-        if (number.isEmpty() || number.equals(".") || number.chars().filter(c -> c == '.').count() > 1) {
-            throw new IllegalArgumentException("'" + text + "' is not a size: expected a number of bytes, "
-                    + "optionally with a unit such as 512MiB, 10G or 1TB");
-        }
-        long scale = scale(unit).orElseThrow(() -> new IllegalArgumentException("'" + text
+        String number = m.group(1);
+        String unit = m.group(2);
+        long scale = scale(unit).orElseThrow(() -> invalid("'" + shown(text)
                 + "' has the unknown unit '" + unit + "': use B, K/KiB, M/MiB, G/GiB, T/TiB, P/PiB, E/EiB "
                 + "(powers of 1024) or KB, MB, GB, TB, PB, EB (powers of 1000)"));
+        if (number.indexOf('.') < 0 && number.length() <= 18) {
+            // Whole numbers, which is nearly every size typed: plain arithmetic (a batch parses
+            // thousands), with the same overflow check as below.
+            long whole = Long.parseLong(number);
+            if (whole > Long.MAX_VALUE / scale) {
+                throw invalid("'" + shown(text) + "' is larger than " + Long.MAX_VALUE + " bytes");
+            }
+            return whole * scale;
+        }
         BigDecimal bytes = new BigDecimal(number).multiply(BigDecimal.valueOf(scale));
         if (bytes.stripTrailingZeros().scale() > 0) {
-            throw new IllegalArgumentException("'" + text + "' is not a whole number of bytes");
+            throw invalid("'" + shown(text) + "' is not a whole number of bytes");
         }
         if (bytes.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
-            throw new IllegalArgumentException("'" + text + "' is larger than " + Long.MAX_VALUE + " bytes");
+            throw invalid("'" + shown(text) + "' is larger than " + Long.MAX_VALUE + " bytes");
         }
         return bytes.longValueExact();
+    }
+
+    private static StorageException invalid(String sentence) {
+        return new StorageException(ErrorCode.INVALID_ARGUMENT, null, null, sentence);
+    }
+
+    /** The text as a message can show it: bounded, control characters escaped. */
+    private static String shown(String text) {
+        String cut = text.length() > 64 ? text.substring(0, 64) + "..." : text;
+        StringBuilder b = new StringBuilder();
+        cut.codePoints().forEach(c -> {
+            if (Character.isISOControl(c)) {
+                b.append(String.format(Locale.ROOT, "\\u%04x", c));
+            } else {
+                b.appendCodePoint(c);
+            }
+        });
+        return b.toString();
     }
 
     private static java.util.OptionalLong scale(String unit) {
@@ -97,7 +127,7 @@ final class Sizes {
         public Long convert(String value) {
             try {
                 return parse(value);
-            } catch (IllegalArgumentException e) {
+            } catch (StorageException e) {
                 throw new TypeConversionException(e.getMessage());
             }
         }

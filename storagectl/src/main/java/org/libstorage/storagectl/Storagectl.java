@@ -1,11 +1,14 @@
 package org.libstorage.storagectl;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -34,25 +37,17 @@ import picocli.CommandLine.Spec;
         versionProvider = Storagectl.Version.class,
         usageHelpAutoWidth = true,
         sortOptions = false,
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+            "0:success", "2:bad input or usage (name, size, option, definition)",
+            "3:not found (pool, volume, device)", "4:conflict (already exists, busy)",
+            "5:wrong state (pool active or not)", "6:unsupported here (operation, backend)",
+            "7:out of a resource (no space, timeout)", "8:permission denied", "9:cancelled",
+            "10:system failure (native call, command, I/O)",
+            "130:stopped by SIGINT (Ctrl-C), cancelled cleanly", "143:stopped by SIGTERM, cancelled cleanly"},
         description = {
             "Manages host storage as pools that hand out volumes, with virsh's verbs, in-process (no daemon).",
-            "Try 'storagectl tour' for a guided run on a throwaway directory pool."},
-        subcommands = {
-            PoolVerbs.PoolList.class, PoolVerbs.PoolDefine.class, PoolVerbs.PoolDefineAs.class,
-            PoolVerbs.PoolBuild.class, PoolVerbs.PoolStart.class, PoolVerbs.PoolStop.class,
-            PoolVerbs.PoolDelete.class, PoolVerbs.PoolUndefine.class, PoolVerbs.PoolInfoVerb.class,
-            PoolVerbs.PoolDumpXml.class, PoolVerbs.PoolRefresh.class, PoolVerbs.PoolAutostart.class,
-            PoolVerbs.PoolName.class, PoolVerbs.PoolUuid.class,
-            HostVerbs.FindPoolSources.class,
-            VolumeVerbs.VolList.class, VolumeVerbs.VolCreate.class, VolumeVerbs.VolCreateAs.class,
-            VolumeVerbs.VolCreateFrom.class, VolumeVerbs.VolClone.class, VolumeVerbs.VolDelete.class,
-            VolumeVerbs.VolResize.class, VolumeVerbs.VolWipe.class, VolumeVerbs.VolSnapshot.class,
-            VolumeVerbs.VolInfoVerb.class, VolumeVerbs.VolDumpXml.class, VolumeVerbs.VolPath.class,
-            VolumeVerbs.VolKey.class, VolumeVerbs.VolName.class, VolumeVerbs.VolPool.class,
-            VolumeVerbs.VolUpload.class, VolumeVerbs.VolDownload.class,
-            HostVerbs.HostDevices.class, HostVerbs.Backends.class,
-            Tour.class, Completion.class,
-            CommandLine.HelpCommand.class})
+            "Try 'storagectl tour' for a guided run on a throwaway directory pool."})
 final class Storagectl implements Runnable {
 
     @Option(names = "--config-dir", paramLabel = "DIR", scope = ScopeType.INHERIT,
@@ -80,22 +75,39 @@ final class Storagectl implements Runnable {
     private final Function<StorageConfig, Storage> opener;
     private final boolean terminal;
     private final boolean closesStorage;
+    private final Reader in;
+    private BufferedReader lines;
     private Storage storage;
 
     /**
      * @param opener opens the storage for a configuration ({@code Storage::open}; tests pass fakes)
-     * @param terminal whether stdout is a terminal, which turns progress bars on
+     * @param terminal whether stdin and stdout are a terminal, which turns progress bars and the
+     *     shell's prompt on
      * @param closesStorage whether to close the storage after the verb (not when the caller shares one)
+     * @param in standard input, which batch and shell read commands from
      */
-    Storagectl(Function<StorageConfig, Storage> opener, boolean terminal, boolean closesStorage) {
+    Storagectl(Function<StorageConfig, Storage> opener, boolean terminal, boolean closesStorage, Reader in) {
         this.opener = opener;
         this.terminal = terminal;
         this.closesStorage = closesStorage;
+        this.in = in;
     }
 
-    /** Builds the command line with storagectl's error handling: one line per error, exit status per category. */
-    static CommandLine commandLine(Storagectl root, PrintWriter out, PrintWriter err) {
+    Storagectl(Function<StorageConfig, Storage> opener, boolean terminal, boolean closesStorage) {
+        this(opener, terminal, closesStorage, Reader.nullReader());
+    }
+
+    /**
+     * Builds the command line that runs {@code args}, with storagectl's error handling: one line
+     * per error, exit status per category. It holds only the verb {@code args} names when that
+     * is enough (see {@link Verbs#only}), every verb otherwise.
+     */
+    static CommandLine commandLine(Storagectl root, PrintWriter out, PrintWriter err, String[] args) {
         CommandLine cl = new CommandLine(root);
+        Optional<String> only = Verbs.only(args);
+        for (String verb : only.map(List::of).orElse(Verbs.NAMES)) {
+            cl.addSubcommand(Verbs.make(verb));
+        }
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -110,9 +122,12 @@ final class Storagectl implements Runnable {
             }
         });
         // "vol-resize VOL -1G --delta --shrink" shrinks by 1 GiB, as in virsh: -1G is a value, not an option.
-        cl.getSubcommands().get("vol-resize").setUnmatchedOptionsArePositionalParams(true);
+        CommandLine resize = cl.getSubcommands().get("vol-resize");
+        if (resize != null) {
+            resize.setUnmatchedOptionsArePositionalParams(true);
+        }
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> root.report(e));
-        cl.setParameterExceptionHandler((e, args) -> {
+        cl.setParameterExceptionHandler((e, badArgs) -> {
             CommandLine failed = e.getCommandLine();
             err.println("error: " + e.getMessage());
             CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
@@ -144,10 +159,10 @@ final class Storagectl implements Runnable {
 
     /** Runs storagectl with {@code args}; returns the exit status. */
     static int run(String[] args, Function<StorageConfig, Storage> opener, boolean terminal,
-                   PrintWriter out, PrintWriter err) {
-        Storagectl root = new Storagectl(opener, terminal, true);
+                   Reader in, PrintWriter out, PrintWriter err) {
+        Storagectl root = new Storagectl(opener, terminal, true, in);
         try {
-            return commandLine(root, out, err).execute(args);
+            return commandLine(root, out, err, args).execute(args);
         } finally {
             root.closeStorage();
             out.flush();
@@ -163,6 +178,7 @@ final class Storagectl implements Runnable {
     /** The storage for the chosen configuration, opened on first use. */
     Storage storage() {
         if (storage == null) {
+            requireUsableConfigDir();
             StorageConfig config = configDir != null ? StorageConfig.ofDirectory(configDir.toAbsolutePath())
                     : StorageConfig.defaults();
             storage = opener.apply(config);
@@ -170,8 +186,33 @@ final class Storagectl implements Runnable {
         return storage;
     }
 
+    /** An empty --config-dir would mean the current directory, and a file one would hold nothing: both are mistakes. */
+    private void requireUsableConfigDir() {
+        if (configDir == null) {
+            return;
+        }
+        if (configDir.toString().isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--config-dir is empty; name a directory.");
+        }
+        if (java.nio.file.Files.exists(configDir) && !java.nio.file.Files.isDirectory(configDir)) {
+            throw new ParameterException(spec.commandLine(), "--config-dir " + configDir + " is not a directory.");
+        }
+    }
+
     boolean json() {
         return json;
+    }
+
+    boolean debug() {
+        return debug;
+    }
+
+    /** Standard input as lines, for batch and shell. */
+    BufferedReader in() {
+        if (lines == null) {
+            lines = in instanceof BufferedReader b ? b : new BufferedReader(in);
+        }
+        return lines;
     }
 
     PrintWriter out() {

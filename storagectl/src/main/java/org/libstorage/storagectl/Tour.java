@@ -201,7 +201,8 @@ final class Tour implements Callable<Integer> {
         argv.addAll(List.of(args));
         int status;
         try (PrintWriter childOut = new PrintWriter(captured)) {
-            status = Storagectl.commandLine(child, childOut, root.err()).execute(argv.toArray(String[]::new));
+            String[] line = argv.toArray(String[]::new);
+            status = Storagectl.commandLine(child, childOut, root.err(), line).execute(line);
         }
         indent(captured.toString());
         if (status != 0 && !(mayBeUnsupported && status == ErrorCode.Category.UNSUPPORTED.exitStatus())) {

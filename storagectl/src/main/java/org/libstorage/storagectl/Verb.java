@@ -1,13 +1,13 @@
 package org.libstorage.storagectl;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.libstorage.ErrorCode;
+import org.libstorage.PoolInfo;
 import org.libstorage.PoolType;
 import org.libstorage.StorageException;
 import picocli.CommandLine.ITypeConverter;
@@ -34,6 +34,11 @@ abstract class Verb implements Callable<Integer> {
 
     abstract void execute() throws Exception;
 
+    /** A pool's state as storagectl prints it ({@code running}, {@code inactive}, ...). */
+    static String state(PoolInfo info) {
+        return info.state().name().toLowerCase(Locale.ROOT);
+    }
+
     /** A usage error of this verb: exit status 2 and a pointer to its help. */
     ParameterException usageError(String message) {
         return new ParameterException(spec.commandLine(), message);
@@ -43,14 +48,9 @@ abstract class Verb implements Callable<Integer> {
         return root.out();
     }
 
-    /** The text of an XML file the user named; a missing or unreadable one is bad input. */
+    /** The text of an XML file the user named; a missing, unreadable, huge or non-UTF-8 one is bad input. */
     static String readInput(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, "file " + file, null,
-                    "Cannot read " + Storagectl.describe(e) + ".", e);
-        }
+        return InputFiles.readText(file);
     }
 
     /** Reads pool types by their libvirt names (dir, fs, logical, ...). */

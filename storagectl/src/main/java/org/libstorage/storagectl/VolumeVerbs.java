@@ -1,6 +1,5 @@
 package org.libstorage.storagectl;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,9 +73,7 @@ final class VolumeVerbs {
             List<Volume> volumes = root.pool(pool).volumes();
             if (root.json()) {
                 Json json = new Json();
-                ArrayNode array = json.array();
-                volumes.forEach(v -> array.add(json.volume(v)));
-                json.print(out(), array);
+                json.printArray(out(), volumes, json::volume);
                 return;
             }
             Table table = details ? new Table("Name", "Path", "Type", "Capacity", "Allocation")
@@ -248,19 +245,30 @@ final class VolumeVerbs {
             long amount;
             try {
                 amount = Sizes.parse(negative || capacity.startsWith("+") ? capacity.substring(1) : capacity);
-            } catch (IllegalArgumentException e) {
+            } catch (StorageException e) {
                 throw usageError("Invalid CAPACITY: " + e.getMessage());
             }
             Volume v = volume();
             long target = amount;
             if (delta) {
                 long current = v.info().capacity();
-                target = negative ? current - amount : Math.addExact(current, amount);
+                if (!negative && amount > Long.MAX_VALUE - current) {
+                    throw new StorageException(ErrorCode.INVALID_ARGUMENT, "volume '" + v.name() + "'", "vol-resize",
+                            "Growing volume '" + v.name() + "' (" + current + " bytes) by " + amount + " bytes gives more than "
+                                    + "the largest size, " + Long.MAX_VALUE + " bytes.");
+                }
+                target = negative ? current - amount : current + amount;
                 if (target < 0) {
                     throw new StorageException(ErrorCode.INVALID_ARGUMENT, "volume '" + v.name() + "'", "vol-resize",
                             "Shrinking volume '" + v.name() + "' by " + Sizes.human(amount) + " would go below zero (it holds "
                                     + Sizes.human(current) + ").");
                 }
+            }
+            if (!shrink && target < v.info().capacity()) {
+                // The library's refusal names its own option; the user here typed storagectl's.
+                throw new StorageException(ErrorCode.INVALID_ARGUMENT, "volume '" + v.name() + "'", "vol-resize",
+                        "The new capacity " + target + " bytes of volume '" + v.name() + "' is below its current capacity "
+                                + v.info().capacity() + " bytes; add --shrink to lose the data past " + target + " bytes.");
             }
             List<ResizeOption> options = new ArrayList<>();
             if (shrink) {
@@ -315,7 +323,7 @@ final class VolumeVerbs {
             Volume v = volume();
             if (root.json()) {
                 Json json = new Json();
-                json.print(out(), json.volume(v));
+                json.printObject(out(), v, json::volume);
                 return;
             }
             VolumeInfo info = v.info();
@@ -397,26 +405,50 @@ final class VolumeVerbs {
         }
     }
 
-    @Command(name = "vol-upload", description = "Writes a file's contents into a volume (runs of zeros stay holes).")
+    @Command(name = "vol-upload", description = "Writes a file's contents into a volume (runs of zeros stay holes). "
+            + "FILE may be a pipe, /dev/stdin or a device: it is read until its end or --length.")
     static final class VolUpload extends Transfer {
         @Override
-        void execute() {
+        void execute() throws java.io.IOException {
             Volume v = volume();
             IoContext context = new IoContext("volume '" + v.name() + "'", "vol-upload");
             long done;
-            // The engine reads the file's data extents only; its holes reach the volume as zeroed
-            // ranges (punched in a file, BLKZEROOUT on a device), never as written zeros.
-            try (FdChannel in = FdChannel.openForReading(file, lengthOrAll(), context);
-                 ProgressBar bar = root.progress("upload");
-                 DataSink target = Streams.sink(v.upload(offset, lengthOrAll()), in.size(), "volume '" + v.name() + "'",
-                         context)) {
-                done = CopyEngine.copy(in, target, bar, context).bytes();
+            TransferFiles.Source input = TransferFiles.source(file);
+            if (input.sized()) {
+                // A file's or device's size is known: the volume's end (the library's range check,
+                // given the length) and the pool's free space are checked before a byte is written.
+                // The engine reads the file's data extents only; its holes reach the volume as
+                // zeroed ranges (punched in a file, BLKZEROOUT on a device), never as written zeros.
+                try (FdChannel in = FdChannel.openForReading(file, lengthOrAll(), context);
+                     ProgressBar bar = root.progress("upload")) {
+                    TransferFiles.requireRoom(v, offset, in.size(), file);
+                    try (DataSink target = Streams.sink(v.upload(offset, in.size()), in.size(),
+                            "volume '" + v.name() + "'", context)) {
+                        done = CopyEngine.copy(in, target, bar, context).bytes();
+                    }
+                }
+            } else {
+                // A pipe, terminal or character device: streamed until its end or --length, at
+                // most as far as the volume goes (more data than that is an error, not dropped).
+                long room = Math.max(0, v.info().capacity() - offset);
+                long bound = length == null ? room : length;
+                try (java.nio.channels.ReadableByteChannel in = input.open();
+                     ProgressBar bar = root.progress("upload")) {
+                    try (DataSource source = Streams.source(TransferFiles.unclosed(in), bound, file.toString(), context);
+                         DataSink target = Streams.sink(v.upload(offset, lengthOrAll()), bound,
+                                 "volume '" + v.name() + "'", context)) {
+                        done = CopyEngine.copy(source, target, bar, context).bytes();
+                    }
+                    if (length == null && done == room) {
+                        TransferFiles.requireEnded(in, file, v, offset, room);
+                    }
+                }
             }
             out().println("Uploaded " + done + " bytes from " + file + " to vol " + v.name());
         }
     }
 
-    @Command(name = "vol-download", description = "Copies a volume's contents into a file.")
+    @Command(name = "vol-download", description = "Copies a volume's contents into a file (or a device or pipe).")
     static final class VolDownload extends Transfer {
         @Option(names = "--sparse", description = "Leave runs of zeros as holes in FILE.")
         boolean sparse;
@@ -427,14 +459,28 @@ final class VolumeVerbs {
             IoContext context = new IoContext("volume '" + v.name() + "'", "vol-download");
             long total = length != null ? length : Math.max(0, v.info().capacity() - offset);
             long done;
-            try (ProgressBar bar = root.progress("download");
-                 DataSource source = Streams.source(v.download(offset, lengthOrAll()), total,
-                         "volume '" + v.name() + "'", context);
-                 FileRangeChannel output = FileRangeChannel.createForWriting(file, source.size(),
-                         sparse ? FileRangeChannel.Zeroing.ALREADY_ZERO : FileRangeChannel.Zeroing.WRITE, context)) {
-                done = CopyEngine.copy(source, output, bar, context).bytes();
-                // A volume that ended early (another tool shrank it) gives a file of what it had.
-                output.setFileSize(done);
+            // Refused before anything is opened for writing (which would truncate): a directory,
+            // and the volume itself under any name (same inode, or the same block device).
+            boolean regular = TransferFiles.checkDestination(file, v);
+            if (regular) {
+                try (ProgressBar bar = root.progress("download");
+                     DataSource source = Streams.source(v.download(offset, lengthOrAll()), total,
+                             "volume '" + v.name() + "'", context);
+                     FileRangeChannel output = FileRangeChannel.createForWriting(file, source.size(),
+                             sparse ? FileRangeChannel.Zeroing.ALREADY_ZERO : FileRangeChannel.Zeroing.WRITE, context)) {
+                    done = CopyEngine.copy(source, output, bar, context).bytes();
+                    // A volume that ended early (another tool shrank it) gives a file of what it had.
+                    output.setFileSize(done);
+                }
+            } else {
+                // A device or pipe (/dev/null, /dev/full, a FIFO): written in order, every zero
+                // written, never truncated; a full device is NO_SPACE naming it.
+                try (ProgressBar bar = root.progress("download");
+                     DataSource source = Streams.source(v.download(offset, lengthOrAll()), total,
+                             "volume '" + v.name() + "'", context);
+                     DataSink output = Streams.sink(TransferFiles.openStream(file), total, file.toString(), context)) {
+                    done = CopyEngine.copy(source, output, bar, context).bytes();
+                }
             }
             out().println("Downloaded " + done + " bytes from vol " + v.name() + " to " + file);
         }

@@ -1,6 +1,7 @@
 package org.libstorage.storagectl;
 
 import java.io.PrintWriter;
+import java.io.StringReader;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,12 +32,17 @@ final class Cli {
     }
 
     Result run(String... args) {
+        return runWithInput("", args);
+    }
+
+    /** Runs with {@code input} as standard input (for batch and shell). */
+    Result runWithInput(String input, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int status = Storagectl.run(args, config -> {
             configsOpened.add(config);
             return opener.apply(config);
-        }, terminal, new PrintWriter(out), new PrintWriter(err));
+        }, terminal, new StringReader(input), new PrintWriter(out), new PrintWriter(err));
         return new Result(status, out.toString(), err.toString());
     }
 }

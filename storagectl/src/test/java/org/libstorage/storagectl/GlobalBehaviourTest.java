@@ -147,4 +147,32 @@ class GlobalBehaviourTest {
         assertEquals("", piped.err());
         assertFalse(piped.out().contains("%"));
     }
+    @Test
+    void theVerbTableMatchesEachVerbsAnnotationAndACommandLineHoldsOnlyTheVerbItNames() {
+        java.util.Set<String> aliases = new java.util.HashSet<>();
+        for (String name : Verbs.NAMES) {
+            picocli.CommandLine.Command command = Verbs.make(name).getClass().getAnnotation(picocli.CommandLine.Command.class);
+            assertEquals(name, command.name());
+            aliases.addAll(java.util.List.of(command.aliases()));
+        }
+        assertEquals(aliases, Verbs.ALIASES.keySet());
+        aliases.forEach(alias -> assertTrue(Verbs.NAMES.contains(Verbs.ALIASES.get(alias)), alias));
+
+        String[] create = {"--config-dir", "/tmp/x", "--json", "vol-create-as", "p", "v", "1G"};
+        picocli.CommandLine one = Storagectl.commandLine(new Storagectl(c -> storage, false, true),
+                new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()), create);
+        assertEquals(java.util.Set.of("vol-create-as"), one.getSubcommands().keySet());
+        String[] destroy = {"pool-destroy", "p"};
+        picocli.CommandLine alias = Storagectl.commandLine(new Storagectl(c -> storage, false, true),
+                new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()), destroy);
+        assertEquals(java.util.Set.of("pool-stop", "pool-destroy"), alias.getSubcommands().keySet());
+        for (String[] all : new String[][] {{}, {"--help"}, {"help", "vol-list"}, {"completion"}, {"vol-craete-as"}}) {
+            picocli.CommandLine full = Storagectl.commandLine(new Storagectl(c -> storage, false, true),
+                    new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()), all);
+            assertTrue(full.getSubcommands().keySet().containsAll(Verbs.NAMES), String.join(" ", all));
+        }
+        Cli.Result typo = new Cli(storage).run("vol-craete-as", "p", "v", "1G");
+        assertEquals(2, typo.status());
+        assertTrue(typo.err().contains("vol-create-as"), "an unknown verb still gets suggestions:\n" + typo);
+    }
 }

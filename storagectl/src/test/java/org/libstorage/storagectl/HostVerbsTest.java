@@ -87,6 +87,19 @@ class HostVerbsTest {
     }
 
     @Test
+    void anIscsiDiskShowsItsByPathIdentity() throws IOException {
+        String id = "ip-192.0.2.10:3260-iscsi-iqn.2026-01.com.example:storage-lun-1";
+        storage.devices.add(new HostDevice("sdb", Path.of("/dev/sdb"), HostDevice.Kind.DISK, 8L << 20, 512, 512, false,
+                false, false, Optional.of("VIRTUAL-DISK"), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), List.of(), List.of(), List.of(), HostDevice.Probe.NOTHING,
+                Optional.of(new HostDevice.Transport("iscsi", id, Optional.of(Path.of("/dev/disk/by-path", id))))));
+        JsonNode transport = new ObjectMapper().readTree(ok("host-devices", "--json").out()).get(0).get("transport");
+        assertEquals("iscsi", transport.get("type").asText());
+        assertEquals(id, transport.get("pathId").asText());
+        assertEquals("/dev/disk/by-path/" + id, transport.get("byPath").asText());
+    }
+
+    @Test
     void backendsSaysWhatRunsAndWhyNot() throws IOException {
         storage.backends.add(BackendStatus.available(PoolType.LOGICAL, "activation off: no device-mapper"));
         assertEquals("""

@@ -103,6 +103,15 @@ class LauncherIT {
         assertEquals(2, usage.status());
         assertTrue(usage.err().startsWith("error: "), usage::toString);
         assertFalse(usage.err().contains("\tat "), "no stack trace");
+
+        // A batch: one process, each line's own status, the first failure's as the batch's.
+        Path commands = tmp.resolve("commands");
+        Files.writeString(commands, "vol-create-as p 'b c.img' 1M\nvol-info nope.img --pool p\nvol-delete 'b c.img' --pool p\n");
+        Result batch = launch("--config-dir", config, "batch", "--keep-going", "-f", commands.toString());
+        assertEquals(3, batch.status(), batch::toString);
+        assertEquals("Vol b c.img created\nVol b c.img deleted\n", batch.out(), batch::toString);
+        assertTrue(batch.err().contains("line 2: exit status 3 (vol-info nope.img --pool p)"), batch::toString);
+        assertFalse(Files.exists(pool.resolve("b c.img")));
     }
 
     @Test
@@ -128,6 +137,38 @@ class LauncherIT {
         assertEquals(0, tour.status(), tour::toString);
         assertTrue(tour.out().contains("Tour complete"), tour::toString);
         assertWorkDirectoryRemoved(tour);
+    }
+
+    @Test
+    void anotherUsersConfigurationIsPermissionDeniedInOneLine() throws Exception {
+        boolean root = "root".equals(System.getProperty("user.name"));
+        Assumptions.assumeTrue(root, "needs root to make a configuration and switch to the user nobody");
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "needs setpriv (util-linux)");
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        String config = tmp.resolve("config").toString();
+        assertEquals(0, launch("--config-dir", config, "pool-define-as", "p", "dir", "--target",
+                tmp.resolve("pool").toString()).status());
+        List<String> nobody = List.of("/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                "/usr/bin/env", "HOME=/nonexistent", "USER=nobody");
+        Result info = launch(nobody, "--config-dir", config, "pool-info", "p");
+        if (info.err().contains("Permission denied") && info.err().contains(ROOT.toString())) {
+            Assumptions.abort("the checkout " + ROOT + " is not readable by nobody: " + info.err());
+        }
+        assertEquals(8, info.status(), info::toString);
+        assertTrue(info.err().startsWith("error: Cannot read the definition of pool 'p' in "), info::toString);
+        assertTrue(info.err().contains("permission denied"), info::toString);
+        assertEquals(1, info.err().lines().count(), "one line, no stack trace: " + info.err());
+        Result list = launch(nobody, "--config-dir", config, "pool-list", "--all");
+        assertEquals(8, list.status(), list::toString);
+        assertEquals(1, list.err().lines().count(), "one line, no stack trace: " + list.err());
+        // Readable definition, but the lock belongs to root: still permission, naming the file.
+        Files.setPosixFilePermissions(tmp.resolve("config/storage/p.xml"),
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Result start = launch(nobody, "--config-dir", config, "pool-start", "p");
+        assertEquals(8, start.status(), start::toString);
+        assertTrue(start.err().startsWith("error: Cannot lock ") && start.err().contains("pool-p.lock: permission denied"),
+                start::toString);
+        assertEquals(1, start.err().lines().count(), "one line, no stack trace: " + start.err());
     }
 
     @Test
@@ -157,7 +198,38 @@ class LauncherIT {
         String message = Files.readString(err);
         assertTrue(message.startsWith("error: Cancelled"), message);
         assertEquals(1, message.lines().count(), message);
+        assertEquals(143, wipe.exitValue(), "SIGTERM's status, as README and --help say");
         assertTrue(VolumeVerbsTest.allocatedBytes(big) < (8L << 30), "it stopped before the end");
+    }
+
+    @Test
+    void ctrlCStopsALongWipeWithTheStatusForSigint() throws Exception {
+        String config = tmp.resolve("config").toString();
+        Path pool = tmp.resolve("pool");
+        assertEquals(0, launch("--config-dir", config, "pool-define-as", "p", "dir", "--target", pool.toString()).status());
+        assertEquals(0, launch("--config-dir", config, "pool-start", "p", "--build").status());
+        assertEquals(0, launch("--config-dir", config, "vol-create-as", "p", "big.img", "8G").status());
+        Path big = pool.resolve("big.img");
+        Path err = tmp.resolve("err.txt");
+        ProcessBuilder builder = new ProcessBuilder(LAUNCHER.toString(), "--config-dir", config,
+                "vol-wipe", "big.img", "--pool", "p", "--algorithm", "random");
+        builder.environment().put("STORAGECTL_BUILD", "never");
+        Process wipe = builder.redirectError(err.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            while (wipe.isAlive() && VolumeVerbsTest.allocatedBytes(big) == 0) {
+                Thread.sleep(50);
+            }
+            assertTrue(wipe.isAlive(), "an 8 GiB random wipe is still running: " + Files.readString(err));
+            new ProcessBuilder("kill", "-INT", Long.toString(wipe.pid())).start().waitFor();
+            assertTrue(wipe.waitFor(2, TimeUnit.MINUTES), "the wipe stopped");
+        } finally {
+            wipe.destroyForcibly();
+        }
+        String message = Files.readString(err);
+        assertTrue(message.startsWith("error: Cancelled"), message);
+        assertEquals(130, wipe.exitValue(), "SIGINT's status, as README and --help say");
+        Result help = launch("--help");
+        assertTrue(help.out().contains("130") && help.out().contains("143") && help.out().contains("Exit status"), help::toString);
     }
 
     private static void assertWorkDirectoryRemoved(Result tour) {

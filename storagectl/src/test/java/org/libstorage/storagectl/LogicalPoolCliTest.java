@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.libstorage.Storage;
@@ -30,18 +29,14 @@ import org.libstorage.testing.RequiresKernel;
  */
 @RequiresKernel(KernelFeature.DEVICE_MAPPER)
 class LogicalPoolCliTest {
-    /** LVM_CONFIG: extra LVM configuration (the backend's package is not exported). */
-    private static final String LVM_CONFIG = "org.libstorage.lvm.config";
 
     @TempDir
     Path tmp;
 
-    private final Cli cli = new Cli(Storage::open, false);
+    /** LVM configuration for this test's pools (the logical backend's "lvm.config" option), set once the loop device is known. */
+    private String lvmConfig = "";
 
-    @AfterEach
-    void clearConfig() {
-        System.clearProperty(LVM_CONFIG);
-    }
+    private final Cli cli = new Cli(config -> Storage.open(config.withBackendOption("lvm.config", lvmConfig)), false);
 
     private Cli.Result ok(String... args) {
         List<String> argv = new ArrayList<>(List.of("--config-dir", tmp.resolve("config").toString()));
@@ -61,7 +56,7 @@ class LogicalPoolCliTest {
         }
         try (LoopDevice loop = LoopDevices.attach(image, false)) {
             Files.createDirectories(tmp.resolve("lock"));
-            System.setProperty(LVM_CONFIG, "devices{global_filter=[\"a|^" + loop.path()
+            lvmConfig = ("devices{global_filter=[\"a|^" + loop.path()
                     + "$|\",\"r|.*|\"] use_devicesfile=0 obtain_device_list_from_udev=0}"
                     + " global{locking_dir=\"" + tmp.resolve("lock") + "\"}"
                     + " backup{backup_dir=\"" + tmp.resolve("backup") + "\" archive_dir=\"" + tmp.resolve("archive") + "\"}");

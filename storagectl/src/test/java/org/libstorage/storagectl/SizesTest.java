@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.libstorage.ErrorCode;
+import org.libstorage.StorageException;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -13,7 +15,7 @@ class SizesTest {
 
     @ParameterizedTest(name = "{0} = {1} bytes")
     @CsvSource({
-        "0, 0", "4096, 4096", "512b, 512", "1 bytes, 1",
+        "0, 0", "4096, 4096", "512b, 512", "1bytes, 1",
         "1k, 1024", "1K, 1024", "1KiB, 1024", "1KB, 1000", "1kb, 1000",
         "512MiB, 536870912", "10G, 10737418240", "10GB, 10000000000", "2TiB, 2199023255552",
         "1P, 1125899906842624", "1EiB, 1152921504606846976",
@@ -23,10 +25,28 @@ class SizesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "G", "10X", "10GiBs", "-1G", "1.2.3G", "0.1K", "8EiB", "99999999999999999999", "ten"})
+    @ValueSource(strings = {"", "G", "10X", "10GiBs", "-1G", "+1G", "1.2.3G", "0.1K", "8EiB", "99999999999999999999",
+        "ten", ".5G", "5.G", "1e3"})
     void refusesWhatIsNotAWholeByteCount(String text) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Sizes.parse(text));
+        StorageException e = assertThrows(StorageException.class, () -> Sizes.parse(text));
+        assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
         assertTrue(e.getMessage().contains("'" + text + "'"), e.getMessage());
+    }
+
+    /** libvirt's grammar: ASCII digits only, and no blanks anywhere (Character.isDigit would take these). */
+    @ParameterizedTest
+    @ValueSource(strings = {"\u0661\u0662", "\uff15G", " 5G", "5G ", "5 G", "5\tG", "5\u00a0G", "1 bytes", "\u0665"})
+    void refusesNonAsciiDigitsAndBlanks(String text) {
+        StorageException e = assertThrows(StorageException.class, () -> Sizes.parse(text));
+        assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+        assertTrue(e.getMessage().contains("not a size"), e.getMessage());
+    }
+
+    @Test
+    void aSizeWithBlanksIsAUsageErrorFromTheCommandLine() {
+        Cli.Result r = new Cli(new FakeStorage()).run("vol-create-as", "images", "a.img", "5 G");
+        assertEquals(2, r.status(), r.err());
+        assertTrue(r.err().contains("'5 G' is not a size"), r.err());
     }
 
     @Test

@@ -71,10 +71,10 @@ class VolumeVerbsTest {
 
     @Test
     void volCreateAsRefusesBadInputBeforeTouchingThePool() {
-        Cli.Result size = cli.run("vol-create-as", "p", "a.img", "10 parsecs");
+        Cli.Result size = cli.run("vol-create-as", "p", "a.img", "10parsecs");
         assertEquals(2, size.status());
         assertTrue(size.err().startsWith("error: Invalid value for positional parameter at index 2 (CAPACITY): "
-                + "'10 parsecs' has the unknown unit 'parsecs'"), size.err());
+                + "'10parsecs' has the unknown unit 'parsecs'"), size.err());
         Cli.Result name = cli.run("vol-create-as", "p", "../escape", "1G");
         assertEquals(2, name.status());
         assertEquals("error: The volume name '../escape' is invalid: it contains '/'.\n", name.err());

@@ -56,10 +56,10 @@ public final class CopyEngine {
         progress.progress(0, size);
         context.checkInterrupt("the copy");
         Copied copied;
-        if (source instanceof FileRangeChannel from && sink instanceof FileRangeChannel to) {
+        if (Streams.medium(source) instanceof FileRangeChannel from && Streams.medium(sink) instanceof FileRangeChannel to) {
             copied = copyFiles(from, to, size, progress, context);
         } else {
-            if (sink instanceof FileRangeChannel to) {
+            if (Streams.medium(sink) instanceof FileRangeChannel to) {
                 to.reserve();
             }
             copied = new Copied(buffered(source, sink, 0, size, progress, context), Strategy.BUFFERED);
@@ -160,35 +160,55 @@ public final class CopyEngine {
 
     /**
      * Writes {@code data} at {@code offset}: runs of whole zero blocks (aligned to the medium)
-     * become one {@link DataSink#zero} call, runs of other blocks one write.
+     * become one {@link DataSink#zero} call, runs of other blocks one write. A zero run is
+     * crossed with one vectorized {@code mismatch} against zeros, a data run block by block; no
+     * allocation per block.
      */
     static void writeBlocks(DataSink sink, long offset, ByteBuffer data) {
-        int length = data.remaining();
-        int runStart = 0;
-        boolean runZero = false;
-        int i = 0;
-        while (i < length) {
-            int n = (int) Math.min(BLOCK - Math.floorMod(offset + i, BLOCK), length - i);
-            boolean zero = n == BLOCK && isZero(data.slice(data.position() + i, n));
-            if (i > runStart && zero != runZero) {
-                flushRun(sink, offset, data, runStart, i, runZero);
-                runStart = i;
+        MemorySegment bytes = MemorySegment.ofBuffer(data);
+        long length = bytes.byteSize();
+        long position = 0;
+        while (position < length) {
+            if (zeroBlockAt(bytes, offset, position)) {
+                // position is block-aligned here; the run ends at the block holding the next non-zero byte.
+                long nonZero = firstNonZero(bytes, position);
+                long end = position + (nonZero - position) / BLOCK * BLOCK;
+                sink.zero(offset + position, end - position);
+                position = end;
+            } else {
+                long start = position;
+                position = blockEnd(offset, position, length);
+                while (position < length && !zeroBlockAt(bytes, offset, position)) {
+                    position = blockEnd(offset, position, length);
+                }
+                sink.write(offset + start, data.slice(data.position() + (int) start, (int) (position - start)));
             }
-            runZero = zero;
-            i += n;
-        }
-        if (length > runStart) {
-            flushRun(sink, offset, data, runStart, length, runZero);
         }
         data.position(data.limit());
     }
 
-    private static void flushRun(DataSink sink, long offset, ByteBuffer data, int from, int to, boolean zero) {
-        if (zero) {
-            sink.zero(offset + from, to - from);
-        } else {
-            sink.write(offset + from, data.slice(data.position() + from, to - from));
+    /** The end of the medium's block that holds {@code position} (relative to the buffer), or the buffer's end. */
+    private static long blockEnd(long offset, long position, long length) {
+        return Math.min(length, position + BLOCK - Math.floorMod(offset + position, BLOCK));
+    }
+
+    /** Whether a whole, aligned block of zeros starts at {@code position}. */
+    private static boolean zeroBlockAt(MemorySegment bytes, long offset, long position) {
+        return Math.floorMod(offset + position, BLOCK) == 0 && bytes.byteSize() - position >= BLOCK
+                && MemorySegment.mismatch(bytes, position, position + BLOCK, ZEROS, 0, BLOCK) < 0;
+    }
+
+    /** The first non-zero byte at or after {@code from}, or the segment's size. */
+    private static long firstNonZero(MemorySegment bytes, long from) {
+        long n = bytes.byteSize();
+        for (long at = from; at < n; at += ZEROS.byteSize()) {
+            long length = Math.min(ZEROS.byteSize(), n - at);
+            long mismatch = MemorySegment.mismatch(bytes, at, at + length, ZEROS, 0, length);
+            if (mismatch >= 0) {
+                return at + mismatch;
+            }
         }
+        return n;
     }
 
     private static void zero(DataSink sink, long offset, long length, ProgressListener progress, long size,

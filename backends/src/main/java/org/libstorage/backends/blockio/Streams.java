@@ -3,15 +3,18 @@ package org.libstorage.backends.blockio;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import org.libstorage.ErrorCode;
 import org.libstorage.StorageException;
+import org.libstorage.spi.DelegatingChannel;
 
 /**
- * Channels as engine media. A channel that is already one ({@link FdChannel}, a LUN's) is used
- * as it is, so its holes and fast paths count; any other is read or written in order: a
+ * Channels as engine media. A channel that is already one ({@link FdChannel}), or the core's
+ * channel around one ({@link DelegatingChannel}), is used as it is, so its holes and fast paths
+ * count; any other is read or written in order: a
  * source answers "all data" (the engine finds the zeros), a sink writes zeros for
  * {@link DataSink#zero} and cannot discard. The medium owns the channel: closing it closes the
  * channel. A foreign channel's {@code IOException} becomes a {@code StorageException}
@@ -29,16 +32,113 @@ public final class Streams {
         if (channel instanceof DataSource source) {
             return source;
         }
+        if (channel instanceof DelegatingChannel wrapper && wrapper.delegate() instanceof DataSource source) {
+            return new BorrowedSource(source, wrapper, context);
+        }
         return new ChannelSource(channel, size, name, context);
     }
 
     /** {@code size} bytes written to {@code channel} from its current position. */
     public static DataSink sink(WritableByteChannel channel, long size, String name, IoContext context) {
-        if (channel instanceof DataSink sink && sink.size() >= size && (!(channel instanceof FdChannel fd)
-                || fd.position() == 0)) {
-            return sink;
+        if (usable(channel, size)) {
+            return (DataSink) channel;
+        }
+        if (channel instanceof DelegatingChannel wrapper && usable(wrapper.delegate(), size)) {
+            return new BorrowedSink((DataSink) wrapper.delegate(), wrapper, context);
         }
         return new ChannelSink(channel, size, name, context);
+    }
+
+    private static boolean usable(Channel channel, long size) {
+        return channel instanceof DataSink sink && sink.size() >= size
+                && (!(channel instanceof FdChannel fd) || fd.position() == 0);
+    }
+
+    /** The medium behind a source or sink this class wrapped: what the engine's fast paths look at. */
+    static Object medium(Object sourceOrSink) {
+        return switch (sourceOrSink) {
+            case BorrowedSource b -> b.medium();
+            case BorrowedSink b -> b.medium();
+            default -> sourceOrSink;
+        };
+    }
+
+    private static void close(Channel owner, IoContext context) {
+        try {
+            owner.close();
+        } catch (IOException e) {
+            throw failure(context, "close the volume's channel", e);
+        }
+    }
+
+    /** The driver's medium inside the core's channel: used directly, closed through the core's. */
+    private record BorrowedSource(DataSource medium, Channel owner, IoContext context) implements DataSource {
+        @Override
+        public long size() {
+            return medium.size();
+        }
+
+        @Override
+        public int read(long offset, ByteBuffer dst) {
+            return medium.read(offset, dst);
+        }
+
+        @Override
+        public long nextData(long from) {
+            return medium.nextData(from);
+        }
+
+        @Override
+        public long nextHole(long from) {
+            return medium.nextHole(from);
+        }
+
+        @Override
+        public boolean knowsHoles() {
+            return medium.knowsHoles();
+        }
+
+        @Override
+        public void close() {
+            Streams.close(owner, context);
+        }
+    }
+
+    private record BorrowedSink(DataSink medium, Channel owner, IoContext context) implements DataSink {
+        @Override
+        public long size() {
+            return medium.size();
+        }
+
+        @Override
+        public void write(long offset, ByteBuffer src) {
+            medium.write(offset, src);
+        }
+
+        @Override
+        public void zero(long offset, long length) {
+            medium.zero(offset, length);
+        }
+
+        @Override
+        public void discard(long offset, long length) {
+            medium.discard(offset, length);
+        }
+
+        @Override
+        public long rangeChunk() {
+            return medium.rangeChunk();
+        }
+
+        @Override
+        public void flush() {
+            medium.flush();
+        }
+
+        @Override
+        public void close() {
+            Streams.close(owner, context);
+        }
     }
 
     static StorageException failure(IoContext context, String action, IOException e) {

@@ -1,8 +1,6 @@
 package org.libstorage.backends.dir;
 
 import java.lang.System.Logger.Level;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.Set;
@@ -19,7 +17,7 @@ import org.libstorage.backends.blockio.DataSource;
 import org.libstorage.backends.blockio.FileRangeChannel;
 import org.libstorage.backends.blockio.IoContext;
 import org.libstorage.backends.blockio.Streams;
-import org.libstorage.fallback.CommandException;
+import org.libstorage.lower.CommandException;
 import org.libstorage.fallback.QemuImg;
 import org.libstorage.nativelib.Fd;
 import org.libstorage.nativelib.Libc;
@@ -43,16 +41,15 @@ final class DataCopy {
     private static final System.Logger LOG = System.getLogger(DataCopy.class.getName());
     /** Pools whose volume paths are plain files that reflink and copy_file_range can work on. */
     private static final Set<PoolType> FILE_POOLS = Set.of(PoolType.DIR, PoolType.FS, PoolType.NETFS);
-    static final int BUFFER_BYTES = 1 << 20;
 
-    private final FileVolumes volumes;
+    private final PoolDirectory files;
     private final Libc libc;
     private final QemuImg qemuImg;
     private final String object;
     private final String operation;
 
-    DataCopy(FileVolumes volumes, Libc libc, QemuImg qemuImg, String object, String operation) {
-        this.volumes = volumes;
+    DataCopy(PoolDirectory files, Libc libc, QemuImg qemuImg, String object, String operation) {
+        this.files = files;
         this.libc = libc;
         this.qemuImg = qemuImg;
         this.object = object;
@@ -72,11 +69,11 @@ final class DataCopy {
         boolean byteCopy = sameBytes(sourceFormat, targetFormat) && from.backingStore().isEmpty();
         // Filled under a hidden temporary name, renamed into place only when complete: a crash
         // leaves no half-copy listed (and the next refresh removes the temporary).
-        try (Fd dir = volumes.openDirectory(object, operation);
-             FileVolumes.NewFile file = volumes.newFile(dir, volume.name(), mode, object, operation)) {
+        try (Fd dir = files.openDirectory(object, operation);
+             PoolDirectory.NewFile file = files.newFile(dir, volume.name(), mode, object, operation)) {
             Fd dest = file.fd();
             Path target = file.path();
-            volumes.applyPermissions(dest, volume.target().permissions(), mode, object, operation);
+            files.applyPermissions(dest, volume.target().permissions(), mode, object, operation);
             if (byteCopy) {
                 try (DataSource in = fileSource ? openFileSource(from, source) : streamSource(source)) {
                     // Borrowed: grow() still needs dest after the channel is done.
@@ -244,15 +241,15 @@ final class DataCopy {
 
     private StorageException writeFailure(NativeCallException e) {
         if (e.errno() == Libc.ENOSPC || e.errno() == Libc.EDQUOT) {
-            return volumes.noSpace(object, operation, "copy the data", e);
+            return files.noSpace(object, operation, "copy the data", e);
         }
-        return FileErrors.nativeCall(object, operation, "copy into " + volumes.directory(), e);
+        return FileErrors.nativeCall(object, operation, "copy into " + files.directory(), e);
     }
 
     /** Stops with CANCELLED when the thread was interrupted; the interrupt status stays set for the caller. */
     void checkInterrupt(String what) {
         if (Thread.currentThread().isInterrupted()) {
-            throw FileErrors.cancelled(object, operation, what + " into " + volumes.directory(), null);
+            throw FileErrors.cancelled(object, operation, what + " into " + files.directory(), null);
         }
     }
 
@@ -265,17 +262,17 @@ final class DataCopy {
             throw new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object, operation,
                     "Volume '" + volume.name() + "' is a directory; only files can be snapshotted.");
         }
-        try (Fd dir = volumes.openDirectory(object, operation);
-             Fd src = volumes.openVolume(dir, volume, Libc.O_RDONLY, object, operation)) {
-            Stat stat = volumes.requireRegular(src, volume, object, operation);
-            Fd dest = volumes.createFile(dir, snapshotName, stat.permissions(), object, operation);
+        try (Fd dir = files.openDirectory(object, operation);
+             Fd src = files.openVolume(dir, volume, Libc.O_RDONLY, object, operation)) {
+            Stat stat = files.requireRegular(src, volume, object, operation);
+            Fd dest = files.createFile(dir, snapshotName, stat.permissions(), object, operation);
             try (dest) {
-                volumes.applyPermissions(dest, Optional.empty(), stat.permissions(), object, operation);
+                files.applyPermissions(dest, Optional.empty(), stat.permissions(), object, operation);
                 if (!reflink(src, dest)) {
                     overlay(volume, format, snapshotName);
                 }
             } catch (RuntimeException | Error e) {
-                volumes.removeAfterFailure(dir, snapshotName, e);
+                files.removeAfterFailure(dir, snapshotName, e);
                 throw e;
             }
         }
@@ -287,35 +284,12 @@ final class DataCopy {
             throw new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object, operation, "This filesystem has no reflinks,"
                     + " and a qcow2 overlay cannot sit on volume '" + volume.name() + "' of format '" + format + "'.");
         }
-        Path backing = volumes.realDirectory(operation).resolve(volume.name());
-        Path target = volumes.directory().resolve(snapshotName);
+        Path backing = files.realDirectory(operation).resolve(volume.name());
+        Path target = files.directory().resolve(snapshotName);
         try {
             qemuImg.create(target, "qcow2", 0, Optional.of(backing), Optional.of(backingFormat), QemuImg.CreateOptions.defaults());
         } catch (CommandException e) {
             throw FileErrors.command(object, operation, "create the qcow2 overlay " + target + " over " + backing, e);
-        }
-    }
-
-    // ---- zero writing, shared with Wipe and preallocation fallbacks -------------------------
-
-    /** Writes zeros over {@code [offset, offset + length)} in 1 MiB chunks, reporting {@code base + done} of {@code total}. */
-    static void writeZeros(Libc libc, Fd file, long offset, long length, ProgressListener progress, long total, long base,
-                           String object, String operation) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment zeros = arena.allocate(BUFFER_BYTES, 4096); // allocate() zero-fills
-            long done = 0;
-            while (done < length) {
-                if (Thread.currentThread().isInterrupted()) {
-                    throw FileErrors.cancelled(object, operation, "write zeros", null);
-                }
-                long n = Math.min(BUFFER_BYTES, length - done);
-                try {
-                    done += libc.pwrite(file, zeros.asSlice(0, n), offset + done);
-                } catch (NativeCallException e) {
-                    throw FileErrors.nativeCall(object, operation, "write zeros", e);
-                }
-                progress.progress(base + done, total);
-            }
         }
     }
 }

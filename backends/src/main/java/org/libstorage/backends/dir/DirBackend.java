@@ -14,6 +14,7 @@ import org.libstorage.spi.PoolBackend;
 import org.libstorage.spi.PoolDriver;
 
 /** The {@code dir} pool type: a directory of volume files. Needs only the C library; qcow2 needs qemu-img. */
+@PoolBackend.Serves(PoolType.DIR)
 public final class DirBackend implements PoolBackend {
     private final CommandRunner runner;
 

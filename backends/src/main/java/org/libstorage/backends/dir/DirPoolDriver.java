@@ -44,13 +44,14 @@ final class DirPoolDriver extends FilePoolDriver {
         Optional<Permissions> permissions = definition().target().flatMap(PoolTarget::permissions);
         Optional<Stat> existing = stat(target, operation);
         if (existing.isPresent()) {
+            requireRealPath(operation);
             if (!existing.get().isDirectory()) {
                 throw new StorageException(ErrorCode.INVALID_DEFINITION, object(), operation,
                         "The target " + target + " of pool '" + name() + "' exists and is not a directory.");
             }
             if (mode == BuildMode.NO_OVERWRITE && !isEmpty(operation)) {
                 throw new StorageException(ErrorCode.DEVICE_BUSY, object(), operation, "The target directory " + target
-                        + " of pool '" + name() + "' is not empty; build with OVERWRITE to adopt its files as volumes.");
+                        + " of pool '" + name() + "' is not empty; build with overwrite to adopt its files as volumes.");
             }
         } else {
             makeDirectory(operation);
@@ -93,6 +94,7 @@ final class DirPoolDriver extends FilePoolDriver {
     @Override
     public void start() {
         String operation = "pool-start";
+        requireRealPath(operation);
         Stat stat = stat(target, operation).orElseThrow(() -> new StorageException(ErrorCode.NO_SUCH_DEVICE, object(),
                 operation, "The target directory " + target + " of pool '" + name() + "' does not exist; build the pool first."));
         if (!stat.isDirectory()) {
@@ -133,6 +135,26 @@ final class DirPoolDriver extends FilePoolDriver {
                     + " of pool '" + name() + "' still holds files; delete its volumes first.", e);
         } catch (IOException e) {
             throw FileErrors.io(object(), operation, "remove the directory " + target, e);
+        }
+    }
+
+    /**
+     * Refuses a target reached through a symbolic link (itself or a parent), as libvirt does for
+     * pools whose path must be stable: a link retargeted later would move the pool and its
+     * volumes' keys. The user names the real directory instead.
+     */
+    private void requireRealPath(String operation) {
+        Path absolute = target.toAbsolutePath().normalize();
+        Path real;
+        try {
+            real = absolute.toRealPath();
+        } catch (IOException e) {
+            return; // missing: start and build say so in their own words
+        }
+        if (!real.equals(absolute)) {
+            throw new StorageException(ErrorCode.INVALID_DEFINITION, object(), operation, "The target " + target
+                    + " of pool '" + name() + "' goes through a symbolic link (it is " + real + " now); a retargeted link"
+                    + " would move the pool, so define the pool with the directory's real path " + real + ".");
         }
     }
 

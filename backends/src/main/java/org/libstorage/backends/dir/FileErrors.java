@@ -2,7 +2,7 @@ package org.libstorage.backends.dir;
 
 import org.libstorage.ErrorCode;
 import org.libstorage.StorageException;
-import org.libstorage.fallback.CommandException;
+import org.libstorage.lower.CommandException;
 import org.libstorage.nativelib.Libc;
 import org.libstorage.nativelib.NativeCallException;
 

@@ -2,7 +2,6 @@ package org.libstorage.backends.dir;
 
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.Optional;
 import org.libstorage.ProgressListener;
 import org.libstorage.VolumeDefinition;
@@ -11,7 +10,7 @@ import org.libstorage.WipeAlgorithm;
 import org.libstorage.backends.blockio.FileRangeChannel;
 import org.libstorage.backends.blockio.IoContext;
 import org.libstorage.backends.blockio.WipeEngine;
-import org.libstorage.fallback.CommandException;
+import org.libstorage.lower.CommandException;
 import org.libstorage.fallback.QemuImg;
 import org.libstorage.nativelib.Fd;
 import org.libstorage.nativelib.Libc;
@@ -36,14 +35,16 @@ import org.libstorage.nativelib.Stat;
  * stops with {@code CANCELLED} (part of the file is then wiped).
  */
 final class Wipe {
-    private final FileVolumes volumes;
+    private final PoolDirectory files;
+    private final VolumeScan scan;
     private final Libc libc;
     private final QemuImg qemuImg;
     private final String object;
     private final String operation;
 
-    Wipe(FileVolumes volumes, Libc libc, QemuImg qemuImg, String object, String operation) {
-        this.volumes = volumes;
+    Wipe(PoolDirectory files, VolumeScan scan, Libc libc, QemuImg qemuImg, String object, String operation) {
+        this.files = files;
+        this.scan = scan;
         this.libc = libc;
         this.qemuImg = qemuImg;
         this.object = object;
@@ -58,7 +59,7 @@ final class Wipe {
         }
         FileRangeChannel.Zeroing zeroing = stat.allocatedBytes() >= stat.size()
                 ? FileRangeChannel.Zeroing.KEEP_ALLOCATED : FileRangeChannel.Zeroing.PUNCH;
-        try (FileRangeChannel channel = FileRangeChannel.borrowing(file, volumes.directory().resolve(volume.name()), 0,
+        try (FileRangeChannel channel = FileRangeChannel.borrowing(file, files.directory().resolve(volume.name()), 0,
                 stat.size(), zeroing, new IoContext(object, operation))) {
             WipeEngine.wipe(channel, algorithm, progress, new IoContext(object, operation));
         }
@@ -70,11 +71,11 @@ final class Wipe {
      */
     private void replaceWithEmptyImage(Fd dir, Stat stat, VolumeDefinition volume, VolumeFormat format) {
         // The job's temporary name: never listed, and removed by the next refresh if this process dies.
-        String temporary = volumes.temporaryName(volume.name(), operation);
-        Fd fresh = volumes.createFile(dir, temporary, stat.permissions(), object, operation);
-        volumes.reached("temporary-created");
+        String temporary = files.temporaryName(volume.name(), operation);
+        Fd fresh = files.createFile(dir, temporary, stat.permissions(), object, operation);
+        files.reached("temporary-created");
         try (fresh) {
-            volumes.applyPermissions(fresh, Optional.empty(), stat.permissions(), object, operation);
+            files.applyPermissions(fresh, Optional.empty(), stat.permissions(), object, operation);
             try {
                 libc.fchown(fresh, stat.uid(), stat.gid());
             } catch (NativeCallException e) {
@@ -82,19 +83,19 @@ final class Wipe {
             }
             Optional<Path> backing = volume.backingStore().map(VolumeDefinition.BackingStore::path);
             Optional<String> backingFormat = volume.backingStore().map(b -> b.format().map(VolumeFormat::name)
-                    .orElseGet(() -> volumes.backingFormat(b, object, operation)));
+                    .orElseGet(() -> scan.backingFormat(b, object, operation)));
             try {
-                qemuImg.create(volumes.directory().resolve(temporary), format.name(), volume.capacity(), backing, backingFormat,
+                qemuImg.create(files.directory().resolve(temporary), format.name(), volume.capacity(), backing, backingFormat,
                         QemuImg.CreateOptions.defaults());
             } catch (CommandException e) {
                 throw FileErrors.command(object, operation, "make an empty " + format + " image to replace '" + volume.name() + "'", e);
             }
             libc.renameAt(dir, temporary, dir, volume.name(), 0);
         } catch (NativeCallException e) {
-            volumes.removeAfterFailure(dir, temporary, e);
+            files.removeAfterFailure(dir, temporary, e);
             throw FileErrors.nativeCall(object, operation, "replace '" + volume.name() + "' with an empty image", e);
         } catch (RuntimeException | Error e) {
-            volumes.removeAfterFailure(dir, temporary, e);
+            files.removeAfterFailure(dir, temporary, e);
             throw e;
         }
     }

@@ -23,6 +23,7 @@ import org.libstorage.spi.PoolDriver;
  * The {@code disk} pool type: a partition table on a block device, whose partitions are the
  * volumes. Reads and writes tables through libfdisk; no parted, no sfdisk processes.
  */
+@PoolBackend.Serves(PoolType.DISK)
 public final class DiskBackend implements PoolBackend {
     /** The label types build can write, as libvirt names them in {@code <source><format type=..>}. */
     static final Set<String> LABELS = Set.of("gpt", "dos");

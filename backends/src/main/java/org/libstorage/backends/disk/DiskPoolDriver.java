@@ -23,6 +23,7 @@ import org.libstorage.nativelib.Fd;
 import org.libstorage.nativelib.Fdisk;
 import org.libstorage.nativelib.Libc;
 import org.libstorage.nativelib.NativeCallException;
+import org.libstorage.spi.SizeArithmetic;
 import org.libstorage.spi.PoolContents;
 import org.libstorage.spi.PoolDriver;
 
@@ -74,6 +75,7 @@ final class DiskPoolDriver implements PoolDriver {
     public void build(BuildMode mode) {
         String operation = "pool-build";
         String label = format().orElse(DiskBackend.DEFAULT_LABEL);
+        requirePartitionable(DeviceGuard.requireBlockDevice(device, object(), operation), operation);
         DeviceGuard.prepareForBuild(device, mode, object(), operation);
         try {
             fdisk.createLabel(device, label);
@@ -90,6 +92,7 @@ final class DiskPoolDriver implements PoolDriver {
     public void start() {
         String operation = "pool-start";
         BlockDevice block = DeviceGuard.requireBlockDevice(device, object(), operation);
+        requirePartitionable(block, operation);
         Fdisk.Label label = requireLabel(operation);
         List<Fdisk.Partition> missing = label.partitions().stream()
                 .filter(p -> !p.container() && !Files.exists(partitionPath(block, p.number()))).toList();
@@ -102,6 +105,28 @@ final class DiskPoolDriver implements PoolDriver {
             }
         } catch (NativeCallException e) {
             throw DeviceGuard.nativeFailure(object(), operation, "add the partition nodes of " + device, e);
+        }
+    }
+
+    /**
+     * Refuses, before anything is written, a device whose partitions the kernel will never show:
+     * a loop device attached without partition scanning takes neither a re-read of its table nor
+     * BLKPG, so a table written there would describe partitions no one can open, with sizes the
+     * kernel does not have.
+     */
+    private void requirePartitionable(BlockDevice block, String operation) {
+        Path partscan = Path.of("/sys/class/block", block.kernelName(), "loop", "partscan");
+        String value;
+        try {
+            value = Files.readString(partscan).strip();
+        } catch (java.io.IOException e) {
+            return; // not a loop device (or an old kernel): the kernel's partition support applies
+        }
+        if (value.equals("0")) {
+            throw new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object(), operation, "The loop device " + device
+                    + " was attached without partition scanning, so the kernel cannot show partitions on it; detach it"
+                    + " and attach it again with partition scanning (losetup --partscan) before using it for pool '"
+                    + definition.name() + "'. Nothing was written.");
         }
     }
 
@@ -240,6 +265,7 @@ final class DiskPoolDriver implements PoolDriver {
         String operation = "vol-create";
         String volumeObject = "volume '" + volume.name() + "' in pool '" + definition.name() + "'";
         BlockDevice block = DeviceGuard.requireBlockDevice(device, object(), operation);
+        requirePartitionable(block, operation);
         Fdisk.Label label = requireLabel(operation);
         String format = volume.format().map(VolumeFormat::name).orElse(PartitionTypes.DEFAULT);
         String type = PartitionTypes.forLabel(label.type(), format).orElseThrow(() -> new StorageException(
@@ -249,7 +275,7 @@ final class DiskPoolDriver implements PoolDriver {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, volumeObject, operation,
                     "A partition needs a positive capacity, not " + volume.capacity() + " bytes.");
         }
-        long wanted = roundUp(volume.capacity(), label.sectorSize());
+        long wanted = SizeArithmetic.roundUp(volume.capacity(), label.sectorSize(), volumeObject, operation);
         long largest = label.freeSpaces().stream().mapToLong(Fdisk.FreeSpace::sizeBytes).max().orElse(0);
         if (wanted > largest) {
             throw new StorageException(ErrorCode.NO_SPACE, volumeObject, operation, "A partition of " + wanted
@@ -385,7 +411,4 @@ final class DiskPoolDriver implements PoolDriver {
         }
     }
 
-    private static long roundUp(long value, long unit) {
-        return (value + unit - 1) / unit * unit;
-    }
 }

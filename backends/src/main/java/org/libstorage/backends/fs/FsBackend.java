@@ -27,6 +27,7 @@ import org.libstorage.spi.PoolDriver;
  * directory on start; its volumes are files, exactly as in a {@code dir} pool. Mounting goes
  * through libmount, probing through libblkid; only making a filesystem runs a program (mkfs).
  */
+@PoolBackend.Serves(PoolType.FS)
 public final class FsBackend implements PoolBackend {
     /** The format that lets libmount probe the filesystem. */
     static final String AUTO = "auto";

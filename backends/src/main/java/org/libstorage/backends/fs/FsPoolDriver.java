@@ -11,7 +11,7 @@ import org.libstorage.StorageException;
 import org.libstorage.backends.dir.FilePoolDriver;
 import org.libstorage.backends.blockio.DeviceGuard;
 import org.libstorage.backends.blockio.DeviceGuard.BlockDevice;
-import org.libstorage.fallback.CommandException;
+import org.libstorage.lower.CommandException;
 import org.libstorage.fallback.CommandRunner;
 import org.libstorage.fallback.Mkfs;
 import org.libstorage.nativelib.Blkid;

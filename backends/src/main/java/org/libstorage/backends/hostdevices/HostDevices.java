@@ -24,6 +24,8 @@ import org.libstorage.spi.HostDeviceProvider;
 public final class HostDevices implements HostDeviceProvider {
     private static final System.Logger LOG = System.getLogger(HostDevices.class.getName());
 
+    private static final Path BY_PATH = Path.of("/dev/disk/by-path");
+
     private final Path sysBlock;
 
     /** For {@link java.util.ServiceLoader}. */
@@ -44,7 +46,7 @@ public final class HostDevices implements HostDeviceProvider {
                     && block.attribute("loop/backing_file").isEmpty()) {
                 continue; // a free loop device: nothing there, as lsblk hides it
             }
-            devices.add(describe(block, mounts));
+            devices.add(describe(block, mounts, sysBlock.getParent()));
         }
         return List.copyOf(devices);
     }
@@ -57,13 +59,13 @@ public final class HostDevices implements HostDeviceProvider {
                 return Optional.empty();
             }
             return SysfsBlock.ofDeviceNumber(stat.rdevMajor(), stat.rdevMinor())
-                    .map(block -> describe(block, mountPointsByDevice()));
+                    .map(block -> describe(block, mountPointsByDevice(), IscsiSysfs.SYSFS));
         } catch (NativeCallException e) {
             return Optional.empty();
         }
     }
 
-    static HostDevice describe(SysfsBlock block, Map<Long, List<Path>> mounts) {
+    static HostDevice describe(SysfsBlock block, Map<Long, List<Path>> mounts, Path sysfs) {
         Optional<SysfsBlock> disk = block.parent().map(p -> new SysfsBlock(p, block.directory().getParent(), Optional.empty()));
         SysfsBlock queue = disk.orElse(block); // partitions have no queue/ of their own
         long size = block.longAttribute("size", 0) * 512; // sysfs counts 512-byte units whatever the sector size
@@ -80,7 +82,23 @@ public final class HostDevices implements HostDeviceProvider {
                 block.isPartition() ? Optional.empty() : block.attribute("device/serial").or(() -> block.attribute("serial")),
                 block.isPartition() ? Optional.empty() : block.attribute("wwid").or(() -> block.attribute("device/wwid")),
                 backingFile, block.parent(), block.links("holders"), block.links("slaves"), mountPoints,
-                size == 0 ? HostDevice.Probe.NOTHING : probe(block.devicePath()));
+                size == 0 ? HostDevice.Probe.NOTHING : probe(block.devicePath()), transport(block, sysfs));
+    }
+
+    /** An iSCSI LUN's by-path identity, read from sysfs, and udev's link when it exists. */
+    static Optional<HostDevice.Transport> transport(SysfsBlock block, Path sysfs) {
+        return new IscsiSysfs(sysfs).pathId(block.directory()).map(id -> {
+            Path link = BY_PATH.resolve(id);
+            Optional<Path> byPath = Optional.empty();
+            try {
+                if (java.nio.file.Files.exists(link) && java.nio.file.Files.isSameFile(link, block.devicePath())) {
+                    byPath = Optional.of(link);
+                }
+            } catch (java.io.IOException e) {
+                // no such link: udev is not running here
+            }
+            return new HostDevice.Transport("iscsi", id, byPath);
+        });
     }
 
     private static HostDevice.Kind kind(SysfsBlock block) {

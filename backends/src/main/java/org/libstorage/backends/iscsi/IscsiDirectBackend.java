@@ -26,6 +26,7 @@ import org.libstorage.spi.PoolDriver;
  * with {@code <host name port>}, {@code <device path='TARGET-IQN'>}, {@code <initiator><iqn
  * name>} and optional {@code <auth type='chap' username><secret usage|uuid/></auth>}.
  */
+@PoolBackend.Serves(PoolType.ISCSI_DIRECT)
 public final class IscsiDirectBackend implements PoolBackend {
     static final int DEFAULT_PORT = 3260;
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
@@ -157,12 +158,17 @@ public final class IscsiDirectBackend implements PoolBackend {
             return host;
         }
 
-        /** An iSCSI name (RFC 7143): iqn./eui./naa. form, at most 223 bytes, no blanks or controls. */
+        /**
+         * An iSCSI name as libvirt takes it: any string. RFC 7143 asks for iqn./eui./naa. forms,
+         * but targets in the wild are named freely (libvirt's own tests use "demo-target"), so only
+         * what cannot travel in a login request is refused: nothing, a control character, or more
+         * than RFC 7143's 223 bytes.
+         */
         static void checkIqn(String what, String name, String object, String operation) {
-            boolean form = name.startsWith("iqn.") || name.startsWith("eui.") || name.startsWith("naa.");
-            if (!form || name.getBytes(StandardCharsets.UTF_8).length > 223 || !name.matches("[A-Za-z0-9.:\\-]+")) {
-                throw invalid(object, operation, "The " + what + " '" + name
-                        + "' is not an iSCSI name (iqn.YYYY-MM.reversed.domain[:id], eui.… or naa.…).");
+            boolean controls = name.chars().anyMatch(Character::isISOControl);
+            if (name.isBlank() || controls || name.getBytes(StandardCharsets.UTF_8).length > 223) {
+                throw invalid(object, operation, "The " + what + " '" + name.replaceAll("\\p{Cntrl}", "?")
+                        + "' cannot be sent to a target: an iSCSI name must be 1 to 223 bytes without control characters.");
             }
         }
 

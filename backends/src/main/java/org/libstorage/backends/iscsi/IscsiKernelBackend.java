@@ -1,39 +1,61 @@
 package org.libstorage.backends.iscsi;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.libstorage.BackendStatus;
 import org.libstorage.ErrorCode;
 import org.libstorage.PoolDefinition;
+import org.libstorage.PoolSource;
 import org.libstorage.PoolType;
+import org.libstorage.SecretStore;
 import org.libstorage.StorageException;
+import org.libstorage.lower.CommandException;
+import org.libstorage.fallback.CommandRunner;
+import org.libstorage.fallback.Iscsiadm;
+import org.libstorage.nativelib.OpenIscsiUsr;
 import org.libstorage.spi.BackendContext;
 import org.libstorage.spi.PoolBackend;
 import org.libstorage.spi.PoolDriver;
 
 /**
- * libvirt's {@code iscsi} pool type: the kernel initiator logs in ({@code iscsiadm}) and LUNs
- * appear as host block devices. That needs the kernel's iSCSI transport (the {@code iscsi_tcp}
- * module, seen in {@code /sys/class/iscsi_transport}) and open-iscsi's {@code iscsiadm}; where
- * either is missing the backend says so, definitions still validate and round-trip as XML, and
- * every operation fails with {@code BACKEND_UNAVAILABLE}. The user-space {@code iscsi-direct}
- * type needs neither.
+ * libvirt's {@code iscsi} pool type: the kernel initiator logs in and the target's LUNs appear
+ * as host block devices (see {@link IscsiKernelDriver}). Discovery and login run
+ * {@code iscsiadm} (open-iscsi has no library for them); sessions are read in-process through
+ * libopeniscsiusr where it is installed. Needs the kernel's iSCSI TCP transport (the
+ * {@code iscsi_tcp} module, loaded or loadable), open-iscsi's {@code iscsiadm} and a running
+ * {@code iscsid}; where the first two are missing the backend says so, definitions still
+ * validate and round-trip as XML, and the core answers {@code BACKEND_UNAVAILABLE}. The
+ * user-space {@code iscsi-direct} type needs neither.
  */
+@PoolBackend.Serves(PoolType.ISCSI)
 public final class IscsiKernelBackend implements PoolBackend {
-    private final Path sysfs;
-    private final List<Path> searchPath;
+    /** How long one iscsiadm call may take: a login retries for up to about two minutes by default. */
+    static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(3);
+
+    private final IscsiKernelDriver.Settings settings;
+    private final Iscsiadm iscsiadm;
+    private final KernelSessions sessions;
 
     /** For {@link java.util.ServiceLoader}. */
     public IscsiKernelBackend() {
-        this(Path.of("/sys"), List.of(Path.of("/usr/sbin"), Path.of("/sbin"), Path.of("/usr/bin"), Path.of("/bin")));
+        this(IscsiKernelDriver.Settings.host(), new Iscsiadm(CommandRunner.create().withTimeout(COMMAND_TIMEOUT)),
+                OpenIscsiUsr.instance());
     }
 
-    IscsiKernelBackend(Path sysfs, List<Path> searchPath) {
-        this.sysfs = sysfs;
-        this.searchPath = List.copyOf(searchPath);
+    IscsiKernelBackend(IscsiKernelDriver.Settings settings, Iscsiadm iscsiadm, OpenIscsiUsr library) {
+        this(settings, iscsiadm, KernelSessions.of(library, iscsiadm));
+    }
+
+    IscsiKernelBackend(IscsiKernelDriver.Settings settings, Iscsiadm iscsiadm, KernelSessions sessions) {
+        this.settings = settings;
+        this.iscsiadm = iscsiadm;
+        this.sessions = sessions;
     }
 
     @Override
@@ -44,77 +66,135 @@ public final class IscsiKernelBackend implements PoolBackend {
     @Override
     public BackendStatus status() {
         return unavailableReason().map(reason -> BackendStatus.unavailable(type(), reason))
-                .orElseGet(() -> BackendStatus.unavailable(type(),
-                        "the kernel-initiator iscsi pool is not implemented yet; use type iscsi-direct (libiscsi)"));
+                .orElseGet(() -> BackendStatus.available(type(), "kernel initiator through iscsiadm; sessions read by "
+                        + sessions.source()));
     }
 
     /** Why the kernel initiator cannot work here, or empty when its prerequisites are present. */
     Optional<String> unavailableReason() {
         List<String> missing = new ArrayList<>();
-        Path transports = sysfs.resolve("class/iscsi_transport");
-        if (!Files.isDirectory(transports) && !Files.isDirectory(sysfs.resolve("module/iscsi_tcp"))) {
-            missing.add("this kernel has no iSCSI initiator (no " + transports
-                    + "; the iscsi_tcp module is not loaded or not built)");
+        if (!kernelHasInitiator()) {
+            missing.add("this kernel has no iSCSI initiator (no " + settings.sysfs().resolve("class/iscsi_transport")
+                    + ", and no iscsi_tcp module to load)");
         }
-        if (searchPath.stream().noneMatch(dir -> Files.isExecutable(dir.resolve("iscsiadm")))) {
+        if (!iscsiadm.available()) {
             missing.add("iscsiadm is not installed (Debian package open-iscsi)");
         }
         return missing.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", missing)
                 + "; use a pool of type iscsi-direct, which logs in from user space through libiscsi");
     }
 
-    /** libvirt's rules: one portal host and one target IQN as the source device. */
+    /** The transport class is there, or the iscsi_tcp module is loaded, built in, or installed to be loaded. */
+    private boolean kernelHasInitiator() {
+        Path sysfs = settings.sysfs();
+        if (Files.isDirectory(sysfs.resolve("class/iscsi_transport")) || Files.isDirectory(sysfs.resolve("module/iscsi_tcp"))) {
+            return true;
+        }
+        try {
+            String release = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+            Path modules = Path.of("/lib/modules", release);
+            for (String index : List.of("modules.dep", "modules.builtin")) {
+                Path file = modules.resolve(index);
+                if (Files.isRegularFile(file)) {
+                    try (var lines = Files.lines(file)) {
+                        if (lines.anyMatch(l -> l.contains("/iscsi_tcp.ko"))) {
+                            return true;
+                        }
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+        return false;
+    }
+
+    /** libvirt's rules: one portal host and one target IQN; an optional initiator IQN and CHAP. */
     @Override
     public PoolDefinition validate(PoolDefinition definition) {
+        endpoint(definition);
+        return definition;
+    }
+
+    static IscsiKernelDriver.Endpoint endpoint(PoolDefinition definition) {
         String object = "pool '" + definition.name() + "'";
-        if (definition.source().hosts().size() != 1) {
-            throw new StorageException(ErrorCode.INVALID_DEFINITION, object, "pool-define", "Pool '" + definition.name()
+        String operation = "pool-define";
+        PoolSource source = definition.source();
+        if (source.hosts().size() != 1) {
+            throw new StorageException(ErrorCode.INVALID_DEFINITION, object, operation, "Pool '" + definition.name()
                     + "' of type iscsi needs exactly one source <host name='..'/> (the portal).");
         }
-        if (definition.source().devices().size() != 1) {
-            throw new StorageException(ErrorCode.INVALID_DEFINITION, object, "pool-define", "Pool '" + definition.name()
+        if (source.devices().size() != 1) {
+            throw new StorageException(ErrorCode.INVALID_DEFINITION, object, operation, "Pool '" + definition.name()
                     + "' of type iscsi needs exactly one source <device path='..'/> (the target IQN).");
         }
-        IscsiDirectBackend.Endpoint.checkHost(definition.source().hosts().getFirst(), object, "pool-define");
-        IscsiDirectBackend.Endpoint.checkIqn("target IQN", definition.source().devices().getFirst().path().toString(),
-                object, "pool-define");
-        return definition;
+        PoolSource.Host host = IscsiDirectBackend.Endpoint.checkHost(source.hosts().getFirst(), object, operation);
+        String target = source.devices().getFirst().path().toString();
+        IscsiDirectBackend.Endpoint.checkIqn("target IQN", target, object, operation);
+        source.initiatorIqn().ifPresent(iqn -> IscsiDirectBackend.Endpoint.checkIqn("initiator IQN", iqn, object,
+                operation));
+        if (source.auth().isPresent()) {
+            PoolSource.Auth auth = source.auth().get();
+            if (!auth.type().equals("chap")) {
+                throw new StorageException(ErrorCode.INVALID_DEFINITION, object, operation, "Pool '"
+                        + definition.name() + "' has <auth type='" + auth.type() + "'>; iscsi pools take only type 'chap'.");
+            }
+            if (auth.username().isBlank() || !auth.username().chars().allMatch(c -> c > 0x20 && c != 0x7f)) {
+                throw new StorageException(ErrorCode.INVALID_DEFINITION, object, operation, "The CHAP user name of pool '"
+                        + definition.name() + "' is empty or holds blanks or control characters.");
+            }
+        }
+        return new IscsiKernelDriver.Endpoint(host.name(), host.port().orElse(IscsiDirectBackend.DEFAULT_PORT), target,
+                source.initiatorIqn(), source.auth());
     }
 
     @Override
     public PoolDriver open(PoolDefinition definition, BackendContext context) {
-        PoolDefinition valid = validate(definition);
-        String reason = status().reason().orElseThrow();
-        return new PoolDriver() {
-            @Override
-            public PoolDefinition definition() {
-                return valid;
-            }
+        return new IscsiKernelDriver(validate(definition), endpoint(definition), iscsiadm, sessions,
+                context == null || context.secrets() == null ? SecretStore.NONE : context.secrets(), settings);
+    }
 
-            @Override
-            public void start() {
-                throw unavailable("pool-start");
+    /**
+     * SendTargets discovery at the hint's portal ({@code <host name port>}), through the
+     * interface of the hint's initiator IQN when it names one (made if missing). Touches no node
+     * record. CHAP for discovery is not supported: a hint's auth is refused, not ignored.
+     */
+    @Override
+    public List<PoolSource> findPoolSources(Optional<PoolSource> hint) {
+        String operation = "find-pool-sources";
+        PoolSource source = hint.orElseThrow(() -> new StorageException(ErrorCode.INVALID_ARGUMENT, null, operation,
+                "Finding iscsi pool sources needs a portal: a source with <host name='..' port='..'/>."));
+        if (source.hosts().size() != 1) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, null, operation,
+                    "Finding iscsi pool sources needs exactly one <host>, not " + source.hosts().size() + ".");
+        }
+        PoolSource.Host host = IscsiDirectBackend.Endpoint.checkHost(source.hosts().getFirst(), null, operation);
+        source.initiatorIqn().ifPresent(iqn -> IscsiDirectBackend.Endpoint.checkIqn("initiator IQN", iqn, null, operation));
+        if (source.auth().isPresent()) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, null, operation,
+                    "CHAP authentication for SendTargets discovery is not supported; discover without <auth>.");
+        }
+        int port = host.port().orElse(IscsiDirectBackend.DEFAULT_PORT);
+        String portal = Iscsiadm.portal(host.name(), port);
+        Optional<String> iface = source.initiatorIqn().map(IscsiKernelDriver.Endpoint::ifaceName);
+        List<Iscsiadm.Target> targets;
+        try {
+            if (iface.isPresent() && !Files.exists(settings.configRoot().resolve("ifaces").resolve(iface.get()))) {
+                iscsiadm.newIface(iface.get());
+                iscsiadm.updateIface(iface.get(), "iface.initiatorname", source.initiatorIqn().orElseThrow());
             }
-
-            @Override
-            public void stop() {
-                throw unavailable("pool-stop");
-            }
-
-            @Override
-            public boolean isActive() {
-                return false;
-            }
-
-            @Override
-            public org.libstorage.spi.PoolContents refresh() {
-                throw unavailable("pool-refresh");
-            }
-
-            private StorageException unavailable(String operation) {
-                return new StorageException(ErrorCode.BACKEND_UNAVAILABLE, "pool '" + valid.name() + "'", operation,
-                        "Pools of type iscsi cannot run here: " + reason + ".");
-            }
-        };
+            targets = iscsiadm.discover(portal, iface);
+        } catch (CommandException e) {
+            throw IscsiadmErrors.map(e, "portal " + portal, operation, "the iSCSI portal " + portal);
+        }
+        List<PoolSource> sources = new ArrayList<>();
+        for (String target : targets.stream().map(Iscsiadm.Target::name).distinct().toList()) {
+            PoolSource.Builder found = PoolSource.builder()
+                    .host(new PoolSource.Host(host.name(), OptionalInt.of(port)))
+                    .device(Path.of(target));
+            source.initiatorIqn().ifPresent(found::initiatorIqn);
+            sources.add(found.build());
+        }
+        return sources;
     }
 }

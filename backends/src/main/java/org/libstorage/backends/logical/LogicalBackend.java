@@ -16,6 +16,7 @@ import org.libstorage.PoolTarget;
 import org.libstorage.PoolType;
 import org.libstorage.StorageException;
 import org.libstorage.fallback.LvmCommand;
+import org.libstorage.lower.LowerLayerException;
 import org.libstorage.nativelib.Lvm2cmd;
 import org.libstorage.spi.BackendContext;
 import org.libstorage.spi.Jobs;
@@ -29,33 +30,48 @@ import org.libstorage.spi.PoolDriver;
  * LVM runs with {@code global/activation=0}: metadata operations work, data operations are
  * refused with an error naming the missing kernel feature.
  */
+@PoolBackend.Serves(PoolType.LOGICAL)
 public final class LogicalBackend implements PoolBackend {
     static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(5);
+    private static final System.Logger LOG = System.getLogger(LogicalBackend.class.getName());
 
     private final Supplier<Lvm> lvmFactory;
     /** Made on first use, so that loading the backend loads no library and starts no thread. */
     private Lvm lvm;
+    /** Lvms for pools whose Storage sets {@link #ENGINE_OPTION} or {@link #CONFIG_OPTION}, by those settings. */
+    private final Map<List<String>, Lvm> configured = new java.util.HashMap<>();
 
     /**
-     * System property choosing how LVM runs: {@code auto} (the default: liblvm2cmd when it
-     * loads) or {@code command} (always the lvm binary, for hosts where the library misbehaves
-     * and for comparing the two).
+     * Backend option ({@code StorageConfig.withBackendOption}) choosing how LVM runs: {@code auto}
+     * (the default: liblvm2cmd when it loads) or {@code command} (always the lvm binary, for hosts
+     * where the library misbehaves and for comparing the two).
      */
-    public static final String ENGINE_PROPERTY = "org.libstorage.lvm.engine";
-    /** System property with extra LVM configuration (LVM syntax) passed to every command. */
-    public static final String CONFIG_PROPERTY = LvmSettings.CONFIG_PROPERTY;
+    public static final String ENGINE_OPTION = "lvm.engine";
+    /** Backend option with extra LVM configuration (LVM syntax) passed to every command of the pools. */
+    public static final String CONFIG_OPTION = "lvm.config";
 
     /**
      * The backend as ServiceLoader makes it: this host's settings (activation only with
-     * device-mapper, plus {@link #CONFIG_PROPERTY}), liblvm2cmd unless {@link #ENGINE_PROPERTY}
-     * says {@code command}.
+     * device-mapper), liblvm2cmd where it loads. A Storage's {@link #ENGINE_OPTION} and
+     * {@link #CONFIG_OPTION} apply to the pools it opens.
      */
     public LogicalBackend() {
-        this(() -> defaultLvm(LvmSettings.forHost(), !"command".equals(System.getProperty(ENGINE_PROPERTY))));
+        this(() -> defaultLvm(LvmSettings.forHost(""), true));
     }
 
     LogicalBackend(Supplier<Lvm> lvmFactory) {
         this.lvmFactory = lvmFactory;
+    }
+
+    /** The Lvm for a pool: the backend's own, or one made for the Storage's LVM options. */
+    private synchronized Lvm lvm(BackendContext context) {
+        Optional<String> engine = context == null ? Optional.empty() : context.option(ENGINE_OPTION);
+        Optional<String> config = context == null ? Optional.empty() : context.option(CONFIG_OPTION);
+        if (engine.isEmpty() && config.isEmpty()) {
+            return lvm();
+        }
+        return configured.computeIfAbsent(List.of(engine.orElse("auto"), config.orElse("")),
+                k -> defaultLvm(LvmSettings.forHost(k.get(1)), !"command".equals(k.get(0))));
     }
 
     private synchronized Lvm lvm() {
@@ -69,15 +85,18 @@ public final class LogicalBackend implements PoolBackend {
     static Lvm defaultLvm(LvmSettings settings, boolean inProcess) {
         CommandLvmRunner command = new CommandLvmRunner(LvmCommand.create(COMMAND_TIMEOUT));
         LvmRunner primary = command;
+        Optional<LowerLayerException> failure = Optional.empty();
         if (inProcess && Lvm2cmd.unavailableReason().isEmpty()) {
             try {
                 primary = new InProcessLvmRunner(Lvm2cmd.shared());
-            } catch (RuntimeException e) {
-                // liblvm2cmd could not initialise: the lvm command gives the same results.
-                primary = command;
+            } catch (LowerLayerException e) {
+                // liblvm2cmd is installed but could not initialise: the lvm command gives the same
+                // results. Say so (status notes, the log with the cause), never "install it".
+                LOG.log(System.Logger.Level.WARNING, "liblvm2cmd could not be initialised; LVM runs through the lvm command", e);
+                failure = Optional.of(e);
             }
         }
-        return new Lvm(primary, command, settings);
+        return new Lvm(primary, command, settings, failure);
     }
 
     @Override
@@ -96,8 +115,7 @@ public final class LogicalBackend implements PoolBackend {
         List<String> notes = new ArrayList<>();
         notes.add(library ? "LVM runs in-process through " + Lvm2cmd.SONAME
                 + "; commands that activate devices run the lvm command"
-                : "LVM runs through the lvm command (" + Lvm2cmd.SONAME + " is not available: install "
-                + Lvm2cmd.DEBIAN_PACKAGE + ")");
+                : "LVM runs through the lvm command (" + whyNotInProcess() + ")");
         if (!lvm().settings().activation()) {
             notes.add(LogicalPoolDriver.NO_DEVICE_MAPPER_NOTE);
         }
@@ -105,6 +123,15 @@ public final class LogicalBackend implements PoolBackend {
             notes.add("the lvm command is not installed (Debian package lvm2): activation is not possible");
         }
         return new BackendStatus(PoolType.LOGICAL, true, Optional.empty(), notes);
+    }
+
+    private String whyNotInProcess() {
+        Optional<LowerLayerException> failure = lvm().inProcessFailure();
+        if (failure.isPresent()) {
+            return Lvm2cmd.SONAME + " is installed but could not be initialised: " + failure.get().getMessage();
+        }
+        return Lvm2cmd.unavailableReason().map(reason -> Lvm2cmd.SONAME + " is not available: install "
+                + Lvm2cmd.DEBIAN_PACKAGE).orElse("the " + ENGINE_OPTION + " option says command");
     }
 
     /**
@@ -141,7 +168,7 @@ public final class LogicalBackend implements PoolBackend {
 
     @Override
     public PoolDriver open(PoolDefinition definition, BackendContext context) {
-        return new LogicalPoolDriver(validate(definition), lvm(), context == null ? Jobs.NONE : context.jobs());
+        return new LogicalPoolDriver(validate(definition), lvm(context), context == null ? Jobs.NONE : context.jobs());
     }
 
     /**

@@ -26,6 +26,7 @@ import org.libstorage.backends.blockio.IoContext;
 import org.libstorage.backends.logical.Lvm.Effect;
 import org.libstorage.nativelib.Blkid;
 import org.libstorage.nativelib.NativeCallException;
+import org.libstorage.spi.SizeArithmetic;
 import org.libstorage.spi.PoolContents;
 import org.libstorage.spi.Jobs;
 import org.libstorage.spi.PoolDriver;
@@ -447,7 +448,7 @@ final class LogicalPoolDriver implements PoolDriver {
         }
         LvmReport group = lvm.report("vgs", "vg_extent_size", List.of(vg), pool(), "vol-resize");
         long extent = Lvm.first(group, "vg").map(r -> r.number("vg_extent_size")).orElse(1L);
-        long rounded = extent <= 0 ? capacity : Math.ceilDiv(capacity, extent) * extent;
+        long rounded = SizeArithmetic.roundUp(capacity, extent, volume(volume.name()), "vol-resize");
         if (rounded == volume.capacity()) {
             return volume;
         }

@@ -6,7 +6,9 @@ import java.util.Locale;
 import java.util.Optional;
 import org.libstorage.ErrorCode;
 import org.libstorage.StorageException;
-import org.libstorage.fallback.CommandException;
+import org.libstorage.backends.LowerLayerErrors;
+import org.libstorage.lower.LowerLayerException;
+import org.libstorage.lower.CommandException;
 import org.libstorage.nativelib.NativeCallException;
 
 /**
@@ -31,15 +33,26 @@ final class Lvm {
     private final LvmRunner runner;
     private final LvmRunner deviceRunner;
     private final LvmSettings settings;
+    private final Optional<LowerLayerException> inProcessFailure;
 
     /**
      * @param runner       runs metadata commands (in-process when liblvm2cmd is present)
      * @param deviceRunner runs commands that touch devices when activation is on: the lvm binary
      */
     Lvm(LvmRunner runner, LvmRunner deviceRunner, LvmSettings settings) {
+        this(runner, deviceRunner, settings, Optional.empty());
+    }
+
+    /** @param inProcessFailure why liblvm2cmd, although installed, could not be used (kept for status and --debug) */
+    Lvm(LvmRunner runner, LvmRunner deviceRunner, LvmSettings settings, Optional<LowerLayerException> inProcessFailure) {
         this.runner = runner;
         this.deviceRunner = deviceRunner;
         this.settings = settings;
+        this.inProcessFailure = inProcessFailure;
+    }
+
+    Optional<LowerLayerException> inProcessFailure() {
+        return inProcessFailure;
     }
 
     LvmSettings settings() {
@@ -79,7 +92,7 @@ final class Lvm {
             if (!output.succeeded()) {
                 report = LvmReport.EMPTY;
             } else {
-                throw new StorageException(ErrorCode.INTERNAL_ERROR, null, subcommand,
+                throw new StorageException(ErrorCode.INTERNAL_ERROR, null, null,
                         "LVM's " + subcommand + " report could not be read: " + e.getMessage(), e);
             }
         }
@@ -117,20 +130,11 @@ final class Lvm {
         } catch (IllegalArgumentException e) {
             // liblvm2cmd takes one command line that LVM splits again; an argument holding
             // whitespace and both kinds of quote cannot survive that.
-            throw new StorageException(ErrorCode.INVALID_ARGUMENT, null, subcommand,
-                    "LVM cannot be given this argument in-process: " + e.getMessage() + ".", e);
-        } catch (NativeCallException e) {
-            throw new StorageException(ErrorCode.NATIVE_FAILURE, null, subcommand,
-                    "LVM " + subcommand + " could not run through " + runner.description() + ": " + e.getMessage() + ".", e);
-        } catch (CommandException e) {
-            ErrorCode code = switch (e.reason()) {
-                case TIMED_OUT -> ErrorCode.TIMEOUT;
-                case INTERRUPTED -> ErrorCode.CANCELLED;
-                case NOT_FOUND -> ErrorCode.BACKEND_UNAVAILABLE;
-                default -> ErrorCode.COMMAND_FAILED;
-            };
-            throw new StorageException(code, null, subcommand,
-                    "LVM " + subcommand + " could not run through " + runner.description() + ": " + e.getMessage() + ".", e);
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, null, null,
+                    "LVM's " + subcommand + " cannot be given this argument in-process: " + e.getMessage() + ".", e);
+        } catch (LowerLayerException e) {
+            // No object or operation here: the core fills in the user's (vol-create, not lvcreate).
+            throw LowerLayerErrors.map(e, null, null, "run LVM's " + subcommand + " through " + runner.description());
         }
     }
 

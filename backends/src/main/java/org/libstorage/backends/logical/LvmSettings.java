@@ -12,16 +12,13 @@ import java.util.Objects;
  * nothing depends on the process environment (liblvm2cmd reads LVM_SYSTEM_DIR only once).
  */
 record LvmSettings(boolean activation, String extraConfig) {
-    /** System property with extra LVM configuration for every command. */
-    static final String CONFIG_PROPERTY = "org.libstorage.lvm.config";
-
     LvmSettings {
         Objects.requireNonNull(extraConfig, "extraConfig");
     }
 
     /** This host's settings: activation only where the kernel has device-mapper. */
-    static LvmSettings forHost() {
-        return new LvmSettings(hasDeviceMapper(), System.getProperty(CONFIG_PROPERTY, ""));
+    static LvmSettings forHost(String extraConfig) {
+        return new LvmSettings(hasDeviceMapper(), extraConfig);
     }
 
     /**

@@ -173,6 +173,48 @@ class CopyEngineTest {
     }
 
     @Test
+    void onlyWholeAlignedZeroBlocksBecomeZeroRanges() {
+        List<String> calls = new ArrayList<>();
+        DataSink recorder = new DataSink() {
+            @Override
+            public long size() {
+                return Long.MAX_VALUE;
+            }
+
+            @Override
+            public void write(long offset, ByteBuffer src) {
+                calls.add("write " + offset + "+" + src.remaining());
+                src.position(src.limit());
+            }
+
+            @Override
+            public void zero(long offset, long length) {
+                calls.add("zero " + offset + "+" + length);
+            }
+
+            @Override
+            public void discard(long offset, long length) {
+                throw new AssertionError();
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        // At byte 1000 of the medium: 3096 bytes up to its first block boundary (zeros, but not a
+        // whole block), two zero blocks, one block with a single 1 in its last byte, 100 zeros.
+        ByteBuffer data = ByteBuffer.allocateDirect(3096 + 8192 + 4096 + 100);
+        data.put(3096 + 8192 + 4095, (byte) 1);
+        CopyEngine.writeBlocks(recorder, 1000, data);
+        assertEquals(List.of("write 1000+3096", "zero 4096+8192", "write 12288+4196"), calls);
+        assertFalse(data.hasRemaining());
+    }
+
+    @Test
     void zeroDetectionLooksAtEveryByte() {
         ByteBuffer block = ByteBuffer.allocateDirect(4096);
         assertTrue(CopyEngine.isZero(block));

@@ -2,6 +2,7 @@ package org.libstorage.backends.dir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.libstorage.backends.dir.Pools.fails;
 
@@ -20,6 +21,7 @@ import org.libstorage.PoolDefinition;
 import org.libstorage.PoolState;
 import org.libstorage.PoolTarget;
 import org.libstorage.PoolType;
+import org.libstorage.StorageException;
 import org.libstorage.VolumeDefinition;
 import org.libstorage.VolumeFormat;
 import org.libstorage.VolumeType;
@@ -40,6 +42,17 @@ class DirPoolDriverTest {
         List<PoolType> types = ServiceLoader.load(PoolBackend.class).stream().map(p -> p.get().type()).toList();
         assertTrue(types.contains(PoolType.DIR), () -> "found " + types);
         assertTrue(new DirBackend().status().available());
+    }
+
+    @Test
+    void everyBackendDeclaresTheTypeItServesSoTheCoreCanMakeItLazily() {
+        List<ServiceLoader.Provider<PoolBackend>> providers = ServiceLoader.load(PoolBackend.class).stream().toList();
+        assertTrue(providers.size() >= 6, () -> "found " + providers.size());
+        for (ServiceLoader.Provider<PoolBackend> provider : providers) {
+            PoolBackend.Serves serves = provider.type().getAnnotation(PoolBackend.Serves.class);
+            assertTrue(serves != null, () -> provider.type() + " has no @PoolBackend.Serves");
+            assertEquals(serves.value(), provider.get().type(), provider.type().getName());
+        }
     }
 
     @Test
@@ -177,11 +190,17 @@ class DirPoolDriverTest {
     }
 
     @Test
-    void keysAreCanonicalEvenWhenTheTargetIsReachedThroughASymlink() throws Exception {
+    void aTargetReachedThroughASymlinkIsRefusedNamingTheRealDirectory() throws Exception {
+        // A retargeted link would move the pool, so the pool must be defined with the real path.
         Path real = Files.createDirectory(temp.resolve("real"));
         Path alias = Files.createSymbolicLink(temp.resolve("alias"), real);
-        PoolDriver driver = Pools.started("images", alias);
-        VolumeDefinition created = driver.createVolume(Pools.raw("disk", Pools.MIB));
-        assertEquals(Optional.of(real.toRealPath().resolve("disk").toString()), created.key());
+
+        StorageException refused = assertThrows(StorageException.class, () -> Pools.started("images", alias));
+
+        assertEquals(ErrorCode.INVALID_DEFINITION, refused.code());
+        assertTrue(refused.getMessage().contains(real.toRealPath().toString()), refused.getMessage());
+        try (var entries = Files.list(real)) {
+            assertEquals(List.of(), entries.toList(), "nothing was made behind the link");
+        }
     }
 }

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.libstorage.BuildMode;
@@ -45,81 +44,83 @@ class DeepNestingStorageTest {
     @TempDir
     Path dir;
 
-    @AfterEach
-    void clearConfig() {
-        System.clearProperty(LogicalBackend.CONFIG_PROPERTY);
-    }
-
     @Test
     void diskPoolPartitionPhysicalVolumeLogicalVolumeFilesystemPoolFiles() throws Exception {
         Requirements.requireCommand("mkfs.ext4", "e2fsprogs");
-        try (LoopFixture loops = new LoopFixture(dir);
-             Storage storage = Storage.open(StorageConfig.ofDirectory(dir.resolve("config")))) {
+        try (LoopFixture loops = new LoopFixture(dir)) {
             LoopDevice loop = loops.attach("disk.img", 128 * MIB);
-            String disk = loop.path().getFileName().toString();
-            Pool disks = storage.definePool(PoolDefinition.builder(PoolType.DISK, "disks")
-                    .source(PoolSource.builder().device(loop.path()).format("gpt").build())
-                    .targetPath(Path.of("/dev")).build());
-            disks.build(BuildMode.NO_OVERWRITE);
-            disks.start();
-            Volume partition = disks.createVolume(VolumeDefinition.builder("pv", 96 * MIB)
-                    .format(new VolumeFormat("linux-lvm")).build());
-            assertEquals(loop.partition(1), partition.path());
-
-            // LVM sees only this partition, and keeps its locks and backups in the test's directory.
+            // LVM sees only the partition the disk pool makes, and keeps its locks and backups in
+            // the test's directory.
             Files.createDirectories(dir.resolve("lock"));
-            System.setProperty(LogicalBackend.CONFIG_PROPERTY, "devices{global_filter=[\"a|^" + partition.path()
+            String lvmConfig = "devices{global_filter=[\"a|^" + loop.partition(1)
                     + "$|\",\"r|.*|\"] use_devicesfile=0 obtain_device_list_from_udev=0}"
                     + " global{locking_dir=\"" + dir.resolve("lock") + "\"}"
-                    + " backup{backup_dir=\"" + dir.resolve("backup") + "\" archive_dir=\"" + dir.resolve("archive") + "\"}");
-            String vg = "ls_nest_" + UUID.randomUUID().toString().substring(0, 8);
-            Pool group = storage.definePool(PoolDefinition.builder(PoolType.LOGICAL, vg)
-                    .source(PoolSource.builder().device(partition.path()).build()).build());
-            group.build(BuildMode.NO_OVERWRITE);
-            group.start();
-            try {
-                Volume lv = group.createVolume(VolumeDefinition.builder("files", 48 * MIB).build());
-                assertEquals(Path.of("/dev", vg, "files"), lv.path());
-                assertEquals(Optional.of(lv.key()), storage.volumeByPath(lv.path()).map(Volume::key));
-
-                Path mountPoint = dir.resolve("files");
-                Pool files = storage.definePool(PoolDefinition.builder(PoolType.FS, "files")
-                        .source(PoolSource.builder().device(lv.path()).format("ext4").build())
-                        .targetPath(mountPoint).build());
-                files.build(BuildMode.NO_OVERWRITE);
-                files.start();
-                try {
-                    Volume image = files.createVolume(VolumeDefinition.builder("vm.img", 8 * MIB).build());
-                    assertEquals(mountPoint.resolve("vm.img"), image.path());
-                    assertTrue(files.info().capacity() <= 48 * MIB, "the pool is the LV's filesystem: " + files.info());
-
-                    List<HostDevice> devices = storage.hostDevices();
-                    HostDevice part = devices.stream().filter(d -> d.name().equals(disk + "p1")).findFirst().orElseThrow();
-                    HostDevice dm = devices.stream().filter(d -> d.path().equals(Path.of("/dev/mapper", vg + "-files")))
-                            .findFirst().orElseThrow(() -> new AssertionError("no /dev/mapper/" + vg + "-files in " + devices));
-                    assertEquals(Optional.of(disk), part.parent());
-                    assertEquals(Optional.of("LVM2_member"), part.probe().type());
-                    assertEquals(List.of(dm.name()), part.holders(), "the partition holds the LV");
-                    assertEquals(List.of(disk + "p1"), dm.slaves());
-                    assertEquals(Optional.of("ext4"), dm.probe().type());
-                    assertEquals(List.of(mountPoint), dm.mountPoints());
-
-                    StorageException busy = assertThrows(StorageException.class, lv::delete);
-                    assertEquals(ErrorCode.DEVICE_BUSY, busy.code(), "a mounted LV cannot be deleted: " + busy);
-                    image.delete();
-                } finally {
-                    files.stop();
-                }
-                files.undefine();
-                lv.delete();
-                assertEquals(List.of(), group.volumes());
-            } finally {
-                group.stop();
-                group.delete();
+                    + " backup{backup_dir=\"" + dir.resolve("backup") + "\" archive_dir=\"" + dir.resolve("archive") + "\"}";
+            try (Storage storage = Storage.open(StorageConfig.ofDirectory(dir.resolve("config"))
+                    .withBackendOption(LogicalBackend.CONFIG_OPTION, lvmConfig))) {
+                nest(loop, storage);
             }
-            assertFalse(group.isActive());
-            partition.delete();
-            assertEquals(List.of(), disks.volumes());
         }
+    }
+
+    private void nest(LoopDevice loop, Storage storage) throws Exception {
+        String disk = loop.path().getFileName().toString();
+        Pool disks = storage.definePool(PoolDefinition.builder(PoolType.DISK, "disks")
+                .source(PoolSource.builder().device(loop.path()).format("gpt").build())
+                .targetPath(Path.of("/dev")).build());
+        disks.build(BuildMode.NO_OVERWRITE);
+        disks.start();
+        Volume partition = disks.createVolume(VolumeDefinition.builder("pv", 96 * MIB)
+                .format(new VolumeFormat("linux-lvm")).build());
+        assertEquals(loop.partition(1), partition.path());
+
+        String vg = "ls_nest_" + UUID.randomUUID().toString().substring(0, 8);
+        Pool group = storage.definePool(PoolDefinition.builder(PoolType.LOGICAL, vg)
+                .source(PoolSource.builder().device(partition.path()).build()).build());
+        group.build(BuildMode.NO_OVERWRITE);
+        group.start();
+        try {
+            Volume lv = group.createVolume(VolumeDefinition.builder("files", 48 * MIB).build());
+            assertEquals(Path.of("/dev", vg, "files"), lv.path());
+            assertEquals(Optional.of(lv.key()), storage.volumeByPath(lv.path()).map(Volume::key));
+
+            Path mountPoint = dir.resolve("files");
+            Pool files = storage.definePool(PoolDefinition.builder(PoolType.FS, "files")
+                    .source(PoolSource.builder().device(lv.path()).format("ext4").build())
+                    .targetPath(mountPoint).build());
+            files.build(BuildMode.NO_OVERWRITE);
+            files.start();
+            try {
+                Volume image = files.createVolume(VolumeDefinition.builder("vm.img", 8 * MIB).build());
+                assertEquals(mountPoint.resolve("vm.img"), image.path());
+                assertTrue(files.info().capacity() <= 48 * MIB, "the pool is the LV's filesystem: " + files.info());
+
+                List<HostDevice> devices = storage.hostDevices();
+                HostDevice part = devices.stream().filter(d -> d.name().equals(disk + "p1")).findFirst().orElseThrow();
+                HostDevice dm = devices.stream().filter(d -> d.path().equals(Path.of("/dev/mapper", vg + "-files")))
+                        .findFirst().orElseThrow(() -> new AssertionError("no /dev/mapper/" + vg + "-files in " + devices));
+                assertEquals(Optional.of(disk), part.parent());
+                assertEquals(Optional.of("LVM2_member"), part.probe().type());
+                assertEquals(List.of(dm.name()), part.holders(), "the partition holds the LV");
+                assertEquals(List.of(disk + "p1"), dm.slaves());
+                assertEquals(Optional.of("ext4"), dm.probe().type());
+                assertEquals(List.of(mountPoint), dm.mountPoints());
+
+                StorageException busy = assertThrows(StorageException.class, lv::delete);
+                assertEquals(ErrorCode.DEVICE_BUSY, busy.code(), "a mounted LV cannot be deleted: " + busy);
+                image.delete();
+            } finally {
+                files.stop();
+            }
+            files.undefine();
+            lv.delete();
+            assertEquals(List.of(), group.volumes());
+        } finally {
+            group.stop();
+            group.delete();
+        }
+        assertFalse(group.isActive());
+        partition.delete();
+        assertEquals(List.of(), disks.volumes());
     }
 }

@@ -25,6 +25,7 @@ import org.libstorage.VolumeDefinition;
 import org.libstorage.nativelib.Iscsi;
 import org.libstorage.spi.BackendContext;
 import org.libstorage.spi.PoolDriver;
+import org.libstorage.testing.Tgtd;
 
 /**
  * A target that dies or stops answering in the middle of a transfer: the transfer ends with a

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.libstorage.nativelib.Iscsi;
 import org.libstorage.nativelib.IscsiException;
+import org.libstorage.testing.Tgtd;
 
 /** The libiscsi safe wrapper against a real tgtd: sessions, SCSI commands, and each kind of failure. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)

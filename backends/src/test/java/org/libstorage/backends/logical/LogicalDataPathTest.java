@@ -53,13 +53,13 @@ class LogicalDataPathTest {
         return "ls_io_" + UUID.randomUUID().toString().substring(0, 8);
     }
 
-    /** A started pool on the sandbox's devices whose LVM activates LVs (the sandbox's own never does). */
+    /** A started pool on the sandbox's devices, whose LVM activates LVs. */
     private static LogicalPoolDriver logical(LvmSandbox sandbox, String vg) {
         PoolSource.Builder source = PoolSource.builder().name(vg);
         sandbox.devices().forEach(source::device);
         PoolDefinition definition = PoolDefinition.builder(PoolType.LOGICAL, "pool-" + vg).source(source.build()).build();
-        Lvm lvm = LogicalBackend.defaultLvm(new LvmSettings(true, sandbox.settings().extraConfig()), true);
-        LogicalPoolDriver pool = (LogicalPoolDriver) new LogicalBackend(() -> lvm).open(definition, null);
+        LogicalPoolDriver pool = (LogicalPoolDriver) new LogicalBackend(() -> sandbox.lvm(LvmSandbox.Engine.IN_PROCESS))
+                .open(definition, null);
         pool.build(BuildMode.NO_OVERWRITE);
         pool.start();
         return pool;
@@ -67,7 +67,7 @@ class LogicalDataPathTest {
 
     /** Runs {@code test} on a started pool, deactivating its LVs afterwards so the sandbox can remove the group. */
     private void withPool(ThrowingConsumer test) throws IOException {
-        try (LvmSandbox sandbox = LvmSandbox.create(dir, 1)) {
+        try (LvmSandbox sandbox = LvmSandbox.withActivation(dir, 1)) {
             LogicalPoolDriver pool = logical(sandbox, vgName());
             try {
                 test.accept(pool);

@@ -20,7 +20,7 @@ import org.libstorage.WipeAlgorithm;
 import org.libstorage.backends.logical.LvmSandbox.Engine;
 import org.libstorage.nativelib.Blkid;
 import org.libstorage.nativelib.NativeCallException;
-import org.libstorage.fallback.CommandException;
+import org.libstorage.lower.CommandException;
 import org.libstorage.spi.PoolContents;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

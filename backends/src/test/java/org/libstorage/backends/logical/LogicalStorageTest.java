@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.libstorage.BackendStatus;
@@ -28,23 +27,18 @@ import org.libstorage.backends.logical.LvmSandbox.Engine;
 
 /**
  * A logical pool end to end through {@link Storage}, with the backend ServiceLoader finds; the
- * sandbox's LVM configuration reaches it through {@link LogicalBackend#CONFIG_PROPERTY}.
+ * sandbox's LVM configuration reaches it through the backend option {@link LogicalBackend#CONFIG_OPTION}.
  */
 class LogicalStorageTest {
     @TempDir
     Path dir;
 
-    @AfterEach
-    void clearConfig() {
-        System.clearProperty(LogicalBackend.CONFIG_PROPERTY);
-    }
-
     @Test
     void aLogicalPoolThroughStorage() {
         LvmSandbox.requireLvmHost(Engine.IN_PROCESS);
         try (LvmSandbox sandbox = LvmSandbox.create(dir, 1)) {
-            System.setProperty(LogicalBackend.CONFIG_PROPERTY, sandbox.settings().extraConfig());
-            Storage storage = Storage.open(StorageConfig.ofDirectory(dir.resolve("storage")));
+            Storage storage = Storage.open(StorageConfig.ofDirectory(dir.resolve("storage"))
+                    .withBackendOption(LogicalBackend.CONFIG_OPTION, sandbox.settings().extraConfig()));
             try {
                 BackendStatus status = storage.backends().stream().filter(b -> b.type() == PoolType.LOGICAL)
                         .findFirst().orElseThrow();
@@ -98,8 +92,8 @@ class LogicalStorageTest {
     void aThinPoolDefinedInXmlHoldsItsThinVolumes() {
         LvmSandbox.requireLvmHost(Engine.IN_PROCESS);
         try (LvmSandbox sandbox = LvmSandbox.create(dir, 1)) {
-            System.setProperty(LogicalBackend.CONFIG_PROPERTY, sandbox.settings().extraConfig());
-            Storage storage = Storage.open(StorageConfig.ofDirectory(dir.resolve("storage")));
+            Storage storage = Storage.open(StorageConfig.ofDirectory(dir.resolve("storage"))
+                    .withBackendOption(LogicalBackend.CONFIG_OPTION, sandbox.settings().extraConfig()));
             try {
                 String vg = "ls_e2e_" + UUID.randomUUID().toString().substring(0, 8);
                 Pool group = storage.definePool(PoolDefinition.builder(PoolType.LOGICAL, vg)

@@ -1,4 +1,4 @@
-package org.libstorage.backends.iscsi;
+package org.libstorage.testing;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import org.libstorage.testing.Requirements;
 
 /**
  * A private tgtd for one test: iSCSI on 127.0.0.1 at a free port, management on its own control
@@ -20,8 +19,8 @@ import org.libstorage.testing.Requirements;
  * a distinct N is a private control socket. {@link #close()} kills it and removes its socket.
  * Outside CI, a host without tgtd or root skips; under {@code CI=true} that fails.
  */
-final class Tgtd implements AutoCloseable {
-    static final String IQN_PREFIX = "iqn.2026-01.org.libstorage.test:";
+public final class Tgtd implements AutoCloseable {
+    public static final String IQN_PREFIX = "iqn.2026-01.org.libstorage.test:";
 
     private final Path dir;
     private final int port;
@@ -37,7 +36,7 @@ final class Tgtd implements AutoCloseable {
     }
 
     /** Starts tgtd with its log in {@code dir/tgtd.log}. */
-    static Tgtd start(Path dir) throws Exception {
+    public static Tgtd start(Path dir) throws Exception {
         Requirements.requireCommand("tgtd", "tgt");
         Requirements.requireCommand("tgtadm", "tgt");
         Requirements.requireRoot("to run tgtd");
@@ -100,20 +99,20 @@ final class Tgtd implements AutoCloseable {
         }
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    String portal() {
+    public String portal() {
         return "127.0.0.1:" + port;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
     /** Runs tgtadm against this tgtd; fails the test on error. */
-    String tgtadm(String... args) throws Exception {
+    public String tgtadm(String... args) throws Exception {
         List<String> argv = new ArrayList<>(List.of("/usr/sbin/tgtadm", "-C", Integer.toString(controlPort),
                 "--lld", "iscsi"));
         argv.addAll(List.of(args));
@@ -126,7 +125,7 @@ final class Tgtd implements AutoCloseable {
     }
 
     /** A target open to every initiator, with a disk LUN per backing file (LUN 1, 2, ...). */
-    String target(int tid, String name, Path... backing) throws Exception {
+    public String target(int tid, String name, Path... backing) throws Exception {
         String iqn = IQN_PREFIX + name;
         tgtadm("--mode", "target", "--op", "new", "--tid", Integer.toString(tid), "--targetname", iqn);
         for (int i = 0; i < backing.length; i++) {
@@ -136,7 +135,7 @@ final class Tgtd implements AutoCloseable {
         return iqn;
     }
 
-    void lun(int tid, int lun, Path backing, String... extra) throws Exception {
+    public void lun(int tid, int lun, Path backing, String... extra) throws Exception {
         List<String> args = new ArrayList<>(List.of("--mode", "logicalunit", "--op", "new", "--tid",
                 Integer.toString(tid), "--lun", Integer.toString(lun), "-b", backing.toString()));
         args.addAll(List.of(extra));
@@ -144,13 +143,13 @@ final class Tgtd implements AutoCloseable {
     }
 
     /** A CHAP account bound to the target (incoming: the initiator authenticates). */
-    void chap(int tid, String user, String password) throws Exception {
+    public void chap(int tid, String user, String password) throws Exception {
         tgtadm("--mode", "account", "--op", "new", "--user", user, "--password", password);
         tgtadm("--mode", "account", "--op", "bind", "--tid", Integer.toString(tid), "--user", user);
     }
 
     /** A sparse backing file of {@code bytes}. */
-    static Path backing(Path dir, String name, long bytes) throws IOException {
+    public static Path backing(Path dir, String name, long bytes) throws IOException {
         Path file = dir.resolve(name);
         try (var f = new java.io.RandomAccessFile(file.toFile(), "rw")) {
             f.setLength(bytes);
@@ -159,11 +158,11 @@ final class Tgtd implements AutoCloseable {
     }
 
     /** SIGSTOP/SIGCONT: a target that stops answering without closing its connections. */
-    void pause() throws Exception {
+    public void pause() throws Exception {
         signal("-STOP");
     }
 
-    void resume() throws Exception {
+    public void resume() throws Exception {
         signal("-CONT");
     }
 
@@ -173,7 +172,7 @@ final class Tgtd implements AutoCloseable {
     }
 
     /** SIGKILL, as a crash would. */
-    void kill() throws Exception {
+    public void kill() throws Exception {
         if (!stopped) {
             stopped = true;
             process.destroyForcibly();

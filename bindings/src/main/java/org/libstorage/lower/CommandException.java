@@ -1,4 +1,4 @@
-package org.libstorage.fallback;
+package org.libstorage.lower;
 
 import java.util.List;
 import java.util.Objects;
@@ -11,7 +11,7 @@ import java.util.OptionalInt;
  * {@code ***}), the exit status (empty when it did not exit by itself), what it wrote on
  * stderr (trimmed and bounded), and for a missing tool the Debian package that provides it.
  */
-public final class CommandException extends RuntimeException {
+public final class CommandException extends LowerLayerException {
     private static final long serialVersionUID = 1L;
 
     public enum Reason {
