@@ -13,6 +13,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
 import java.util.OptionalLong;
 import org.libstorage.ErrorCode;
+import org.libstorage.PoolInfo;
 import org.libstorage.StorageException;
 import org.libstorage.Volume;
 
@@ -106,7 +107,11 @@ final class TransferFiles {
             return; // nothing to write, the library refuses the range itself, or a device
         }
         volume.pool().refresh();
-        long available = volume.pool().info().available();
+        PoolInfo space = volume.pool().info();
+        if (space.capacity() <= 0) {
+            return; // the pool does not know its space (an rbd pool without a ceph-mgr): nothing to check against
+        }
+        long available = space.available();
         long allocated = volume.info().allocation();
         if (total - allocated <= available) {
             return; // fits even if every byte is data
