@@ -4,13 +4,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.TreeSet;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import org.libstorage.Pool;
 import org.libstorage.PoolDefinition;
@@ -28,21 +29,24 @@ import org.libstorage.nativelib.LoopDevices;
  * ZFS side by side, in one ZFS pool on a loop device: create N sparse zvols, clone one N times,
  * and refresh the listing of the 2N, by libstorage (libzfs_core; refresh by channel program and
  * by {@code zfs list}), by the {@code zfs} command (one process per operation, as a script or
- * libvirt runs them) and by libvirt's zfs backend through {@code virsh} (one virsh session for
- * all N, so its own start-up is paid once), each in its own dataset. Also checks that libvirt
- * and libstorage list the same volumes in libstorage's dataset.
+ * libvirt runs them) and by libvirt's zfs backend (a private libvirtd with only its storage
+ * driver, one {@code virsh} connection per phase, so virsh's start-up is paid once per phase).
+ * Each makes its zvols in its own dataset; libvirt's refresh is of libstorage's dataset (its
+ * zfs backend cannot clone), which also checks that libvirt sees the 2N zvols libstorage made.
  *
- * <p>Root, a kernel with ZFS (the lab: {@code bin/lab exec}); libvirt's part runs when
- * {@code virsh} can reach a running libvirtd.
+ * <p>Root, a kernel with ZFS, libvirt-daemon-driver-storage-zfs: {@code bin/lab bench zfs}
+ * runs it in the kernel lab.
  *
  * <pre>
  * java -cp benchmarks.jar org.libstorage.benchmarks.ZfsSideBySide [--count N] [--refreshes R] [--dir DIR]
  * </pre>
  */
 public final class ZfsSideBySide {
-    private static final long MIB = 1L << 20;
-
     private ZfsSideBySide() {
+    }
+
+    /** One operation's time in each tool, in nanoseconds per operation; -1 when the tool cannot do it. */
+    private record Row(String operation, long libstorage, long commands, long libvirt) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -58,155 +62,215 @@ public final class ZfsSideBySide {
             }
         }
         String pool = "lsbench" + UUID.randomUUID().toString().substring(0, 6);
-        Path image = dir.resolve(pool + ".img");
-        Path config = Files.createTempDirectory(dir, pool + "-config");
-        try (var channel = java.nio.channels.FileChannel.open(image, java.nio.file.StandardOpenOption.CREATE_NEW,
-                java.nio.file.StandardOpenOption.WRITE)) {
-            channel.truncate(1L << 30);
+        Path work = Files.createTempDirectory(dir, pool);
+        Path image = work.resolve("vdev.img");
+        // A sparse 1 GiB image. (FileChannel.truncate only ever shrinks: a new file stayed empty,
+        // the loop device had size 0, and zpool create failed with "internal error: out of memory".)
+        try (var file = new java.io.RandomAccessFile(image.toFile(), "rw")) {
+            file.setLength(1L << 30);
         }
-        List<String> report = new ArrayList<>();
+        Map<String, long[]> commands;
+        Map<String, long[]> libstorage;
+        Map<String, long[]> libvirt;
         try (LoopDevice loop = LoopDevices.attach(image, false)) {
             run("zpool", "create", "-m", "none", pool, loop.path().toString());
             try {
                 for (String dataset : List.of("cli", "ls", "lv")) {
                     run("zfs", "create", "-o", "mountpoint=none", pool + "/" + dataset);
                 }
-                report.addAll(commands(pool + "/cli", count, refreshes));
-                report.addAll(libstorage(pool + "/ls", config, count, refreshes));
-                report.addAll(libvirt(pool, count, refreshes));
+                commands = commands(pool + "/cli", count, refreshes);
+                libstorage = libstorage(pool + "/ls", work.resolve("storage"), count, refreshes);
+                try (Libvirtd daemon = Libvirtd.start(Files.createDirectories(work.resolve("lv")))) {
+                    libvirt = libvirt(daemon, pool, count, refreshes);
+                }
             } finally {
-                quietly("virsh", "pool-destroy", pool + "-lv");
-                quietly("virsh", "pool-undefine", pool + "-lv");
-                quietly("virsh", "pool-destroy", pool + "-ls");
-                quietly("virsh", "pool-undefine", pool + "-ls");
                 quietly("zpool", "destroy", "-f", pool);
             }
         } finally {
-            Files.deleteIfExists(image);
+            try (Stream<Path> files = Files.walk(work)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
+        List<Row> rows = List.of(
+                row("create a sparse zvol (" + count + ")", "create", libstorage, commands, libvirt),
+                row("clone a zvol (" + count + ")", "clone", libstorage, commands, libvirt),
+                row("refresh " + (2 * count) + " zvols (mean of " + refreshes + ")", "refresh", libstorage, commands,
+                        libvirt),
+                new Row("  libstorage through `zfs list` instead", libstorage.get("refresh-command")[0], -1, -1));
         System.out.println();
-        System.out.println("ZFS side by side: " + count + " zvols, " + count + " clones, median of " + refreshes
-                + " refreshes of " + (2 * count) + " zvols");
-        report.forEach(System.out::println);
+        System.out.println("ZFS side by side (" + count + " zvols, " + count + " clones), ms per operation:");
+        System.out.printf(Locale.ROOT, "| %-42s | %10s | %12s | %10s | %9s | %9s |%n", "operation", "libstorage",
+                "zfs commands", "libvirt", "zfs / ls", "virt / ls");
+        for (Row r : rows) {
+            System.out.printf(Locale.ROOT, "| %-42s | %10s | %12s | %10s | %9s | %9s |%n", r.operation(),
+                    ms(r.libstorage()), ms(r.commands()), ms(r.libvirt()), ratio(r.commands(), r.libstorage()),
+                    ratio(r.libvirt(), r.libstorage()));
+        }
     }
 
-    private static List<String> commands(String dataset, int count, int refreshes) throws Exception {
+    private static Row row(String label, String key, Map<String, long[]> ls, Map<String, long[]> cli,
+            Map<String, long[]> lv) {
+        return new Row(label, ls.get(key)[0], cli.get(key)[0], lv.get(key)[0]);
+    }
+
+    private static String ms(long nanos) {
+        return nanos < 0 ? "n/a" : String.format(Locale.ROOT, "%.2f", nanos / 1e6);
+    }
+
+    private static String ratio(long other, long mine) {
+        return other < 0 || mine <= 0 ? "" : String.format(Locale.ROOT, "%.1f×", (double) other / mine);
+    }
+
+    private static Map<String, long[]> commands(String dataset, int count, int refreshes) throws Exception {
+        Map<String, long[]> out = new LinkedHashMap<>();
         long t0 = System.nanoTime();
         for (int i = 0; i < count; i++) {
             run("zfs", "create", "-s", "-V", "64M", dataset + "/v" + i);
         }
-        long create = System.nanoTime() - t0;
+        out.put("create", new long[] {(System.nanoTime() - t0) / count});
         t0 = System.nanoTime();
         for (int i = 0; i < count; i++) {
             run("zfs", "snapshot", dataset + "/v0@c" + i);
             run("zfs", "clone", dataset + "/v0@c" + i, dataset + "/c" + i);
         }
-        long clone = System.nanoTime() - t0;
+        out.put("clone", new long[] {(System.nanoTime() - t0) / count});
         long[] times = new long[refreshes];
         for (int r = 0; r < refreshes; r++) {
             long t = System.nanoTime();
-            String out = run("zfs", "list", "-Hp", "-t", "volume", "-d", "1", "-o",
+            String listed = run("zfs", "list", "-Hp", "-t", "volume", "-d", "1", "-o",
                     "name,volsize,volblocksize,used,referenced,refreservation,origin", dataset);
             times[r] = System.nanoTime() - t;
-            check(out.lines().count() == 2L * count, "zfs list printed " + out.lines().count() + " volumes");
+            check(listed.lines().count() == 2L * count, "zfs list printed " + listed.lines().count() + " volumes");
         }
-        return List.of(line("zfs commands", "create", create, count), line("zfs commands", "clone (snapshot+clone)",
-                clone, count), line("zfs commands", "refresh (zfs list)", median(times), 1));
+        out.put("refresh", new long[] {mean(times)});
+        return out;
     }
 
-    private static List<String> libstorage(String dataset, Path config, int count, int refreshes) throws Exception {
-        List<String> lines = new ArrayList<>();
+    private static Map<String, long[]> libstorage(String dataset, Path config, int count, int refreshes)
+            throws Exception {
+        Map<String, long[]> out = new LinkedHashMap<>();
         try (Storage storage = Storage.open(StorageConfig.ofDirectory(config))) {
             Pool pool = storage.definePool(PoolDefinition.builder(PoolType.ZFS, "ls")
                     .source(PoolSource.builder().name(dataset).build()).build());
             pool.start();
             long t0 = System.nanoTime();
             for (int i = 0; i < count; i++) {
-                pool.createVolume(VolumeDefinition.builder("v" + i, 64 * MIB).allocation(0).build());
+                pool.createVolume(VolumeDefinition.builder("v" + i, 64L << 20).allocation(0).build());
             }
-            long create = System.nanoTime() - t0;
+            out.put("create", new long[] {(System.nanoTime() - t0) / count});
             Volume origin = pool.requireVolume("v0");
             t0 = System.nanoTime();
             for (int i = 0; i < count; i++) {
                 origin.cloneAs("c" + i, ProgressListener.NONE);
             }
-            long clone = System.nanoTime() - t0;
-            long[] times = new long[refreshes];
-            for (int r = 0; r < refreshes; r++) {
-                long t = System.nanoTime();
-                pool.refresh();
-                times[r] = System.nanoTime() - t;
-            }
+            out.put("clone", new long[] {(System.nanoTime() - t0) / count});
+            out.put("refresh", new long[] {meanRefresh(refreshes, pool)});
             check(pool.volumes().size() == 2 * count, "libstorage lists " + pool.volumes().size() + " volumes");
-            lines.add(line("libstorage", "create (lzc_create)", create, count));
-            lines.add(line("libstorage", "clone (lzc_snapshot+lzc_clone)", clone, count));
-            lines.add(line("libstorage", "refresh (channel program)", median(times), 1));
         }
-        try (Storage storage = Storage.open(StorageConfig.ofDirectory(config).withBackendOption("zfs.refresh", "command"))) {
+        try (Storage storage = Storage.open(
+                StorageConfig.ofDirectory(config).withBackendOption("zfs.refresh", "command"))) {
             Pool pool = storage.requirePool("ls");
-            long[] times = new long[refreshes];
-            for (int r = 0; r < refreshes; r++) {
-                long t = System.nanoTime();
-                pool.refresh();
-                times[r] = System.nanoTime() - t;
-            }
+            out.put("refresh-command", new long[] {meanRefresh(refreshes, pool)});
             check(pool.volumes().size() == 2 * count, "libstorage (zfs list) lists " + pool.volumes().size());
-            lines.add(line("libstorage", "refresh (zfs list fallback)", median(times), 1));
             pool.stop();
         }
-        return lines;
+        return out;
     }
 
-    private static List<String> libvirt(String zpool, int count, int refreshes) throws Exception {
-        if (quietly("virsh", "-q", "version") != 0) {
-            return List.of("libvirt: skipped (virsh cannot reach libvirtd)");
-        }
-        List<String> lines = new ArrayList<>();
-        String name = zpool + "-lv";
-        run("virsh", "pool-define-as", name, "zfs", "--source-name", zpool + "/lv");
-        run("virsh", "pool-start", name);
-        StringBuilder creates = new StringBuilder();
-        for (int i = 0; i < count; i++) {
-            creates.append("vol-create-as ").append(name).append(" v").append(i).append(" 64M --allocation 0; ");
-        }
-        long t0 = System.nanoTime();
-        run("virsh", creates.toString());
-        long create = System.nanoTime() - t0;
-        lines.add(line("libvirt (virsh session)", "create", create, count));
-        int cloned = quietly("virsh", "vol-clone", "v0", "c0", "--pool", name);
-        lines.add("libvirt (virsh session)          clone: " + (cloned == 0 ? "ran" : "refused (libvirt's zfs backend has no"
-                + " volume-from-volume)"));
+    private static long meanRefresh(int refreshes, Pool pool) {
         long[] times = new long[refreshes];
         for (int r = 0; r < refreshes; r++) {
             long t = System.nanoTime();
-            run("virsh", "pool-refresh", name);
+            pool.refresh();
             times[r] = System.nanoTime() - t;
         }
-        lines.add(line("libvirt (virsh process)", "refresh of " + count + " (pool-refresh)", median(times), 1));
+        return mean(times);
+    }
 
-        // The same dataset seen by both: libvirt's pool on libstorage's dataset lists its volumes.
-        run("virsh", "pool-define-as", zpool + "-ls", "zfs", "--source-name", zpool + "/ls");
-        run("virsh", "pool-start", zpool + "-ls");
-        TreeSet<String> seen = new TreeSet<>();
-        for (String l : run("virsh", "vol-list", zpool + "-ls").lines().skip(2).toList()) {
-            if (!l.isBlank()) {
-                seen.add(l.strip().split("\\s+")[0]);
+    /**
+     * libvirt: creates in its own dataset, all in one virsh connection; clone is refused by its
+     * zfs backend (no volume-from-volume), which is checked, not assumed; refresh is of a second
+     * libvirt pool on libstorage's dataset (the same 2N zvols the others list).
+     */
+    private static Map<String, long[]> libvirt(Libvirtd libvirt, String zpool, int count, int refreshes)
+            throws Exception {
+        Map<String, long[]> out = new LinkedHashMap<>();
+        libvirt.virsh("pool-create-as lv zfs --source-name " + zpool + "/lv");
+        StringBuilder creates = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            creates.append("vol-create-as lv v").append(i).append(" 64M --allocation 0; ");
+        }
+        long t0 = System.nanoTime();
+        libvirt.virsh(creates.toString());
+        out.put("create", new long[] {(System.nanoTime() - t0) / count});
+        try {
+            libvirt.virsh("vol-clone --pool lv v0 c0");
+            throw new IllegalStateException("libvirt's zfs backend cloned a volume; measure it");
+        } catch (IOException expected) {
+            check(expected.getMessage().contains("not supported"), expected.getMessage());
+            out.put("clone", new long[] {-1});
+        }
+        libvirt.virsh("pool-create-as ls zfs --source-name " + zpool + "/ls");
+        String seen = libvirt.virsh("vol-list ls");
+        check(seen.lines().filter(l -> !l.isBlank()).count() == 2L * count, "libvirt lists " + seen);
+        // All R refreshes in one virsh connection, as a program holding a libvirt connection would.
+        long t = System.nanoTime();
+        libvirt.virsh("pool-refresh ls; ".repeat(refreshes));
+        out.put("refresh", new long[] {(System.nanoTime() - t) / refreshes});
+        libvirt.virsh("pool-destroy ls; pool-destroy lv");
+        return out;
+    }
+
+    /**
+     * A private libvirtd with only libvirt's storage driver (LIBVIRT_DRIVER_DIR names a
+     * directory holding just that), its socket in DIR, reached as storage:///system; pools are
+     * transient (pool-create-as), so nothing is written under /etc/libvirt. The hypervisor
+     * drivers are left out because a root libvirtd without libvirt-daemon-system's users
+     * cannot start the qemu driver ("Failed to parse user 'libvirt-qemu'").
+     */
+    private record Libvirtd(Path dir, Process daemon) implements AutoCloseable {
+        static Libvirtd start(Path dir) throws IOException, InterruptedException {
+            Path driver;
+            try (Stream<Path> libs = Files.list(Path.of("/usr/lib"))) {
+                driver = libs.map(l -> l.resolve("libvirt/connection-driver/libvirt_driver_storage.so"))
+                        .filter(Files::exists).findFirst()
+                        .orElseThrow(() -> new IOException("libvirt's storage driver is not installed"));
+            }
+            Path drivers = Files.createDirectories(dir.resolve("drivers"));
+            Files.createSymbolicLink(drivers.resolve(driver.getFileName()), driver);
+            Path config = dir.resolve("libvirtd.conf");
+            Files.writeString(config, "unix_sock_dir = \"" + dir + "\"\nlog_outputs = \"3:file:" + dir.resolve("log")
+                    + "\"\n");
+            ProcessBuilder pb = new ProcessBuilder("libvirtd", "-f", config.toString(), "-p",
+                    dir.resolve("pid").toString()).redirectErrorStream(true).redirectOutput(dir.resolve("out").toFile());
+            pb.environment().put("LIBVIRT_DRIVER_DIR", drivers.toString());
+            Libvirtd libvirtd = new Libvirtd(dir, pb.start());
+            Path socket = dir.resolve("libvirt-sock");
+            for (int i = 0; i < 1200 && !Files.exists(socket); i++) {
+                if (libvirtd.daemon.waitFor(100, TimeUnit.MILLISECONDS)) {
+                    throw new IOException("libvirtd exited " + libvirtd.daemon.exitValue() + ": "
+                            + Files.readString(dir.resolve("out")));
+                }
+            }
+            check(Files.exists(socket), "libvirtd made no socket in 120 s");
+            return libvirtd;
+        }
+
+        String virsh(String commands) throws IOException, InterruptedException {
+            return run("virsh", "-q", "-c", "storage:///system?socket=" + dir.resolve("libvirt-sock"), commands);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            daemon.destroy();
+            if (!daemon.waitFor(30, TimeUnit.SECONDS)) {
+                daemon.destroyForcibly().waitFor();
             }
         }
-        lines.add("libvirt sees " + seen.size() + " volumes in libstorage's dataset " + zpool + "/ls"
-                + (seen.size() == 2 * count ? " (all of them)" : " (expected " + (2 * count) + ")"));
-        return lines;
     }
 
-    private static String line(String who, String what, long nanos, int operations) {
-        return String.format(Locale.ROOT, "%-32s %-34s %10.1f ms total  %8.2f ms each", who, what, nanos / 1e6,
-                nanos / 1e6 / operations);
-    }
-
-    private static long median(long[] times) {
-        long[] sorted = times.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
+    private static long mean(long[] times) {
+        return Arrays.stream(times).sum() / times.length;
     }
 
     private static void check(boolean condition, String message) {
@@ -223,7 +287,8 @@ public final class ZfsSideBySide {
             throw new IOException(String.join(" ", argv) + " did not finish");
         }
         if (p.exitValue() != 0) {
-            throw new IOException(String.join(" ", argv) + " exited " + p.exitValue() + ": " + out);
+            throw new IOException(String.join(" ", argv).substring(0, Math.min(200, String.join(" ", argv).length()))
+                    + " exited " + p.exitValue() + ": " + out);
         }
         return out;
     }
