@@ -78,8 +78,12 @@ public final class ZfsSideBySide {
                 for (String dataset : List.of("cli", "ls", "lv")) {
                     run("zfs", "create", "-o", "mountpoint=none", pool + "/" + dataset);
                 }
+                // Progress on stderr: under TCG the whole run takes many minutes.
+                System.err.println("zfs commands...");
                 commands = commands(pool + "/cli", count, refreshes);
+                System.err.println("libstorage... (zfs commands: " + commands.get("create")[0] / 1_000_000 + " ms a create)");
                 libstorage = libstorage(pool + "/ls", work.resolve("storage"), count, refreshes);
+                System.err.println("libvirt...");
                 try (Libvirtd daemon = Libvirtd.start(Files.createDirectories(work.resolve("lv")))) {
                     libvirt = libvirt(daemon, pool, count, refreshes);
                 }
