@@ -50,23 +50,12 @@ public final class Rbd {
     private final MemorySegment noProgress;
 
     private Rbd(NativeLibrary library, Rados rados) {
-        NativeLibrary probed = library;
-        MemorySegment progress = null;
-        if (library.isAvailable()) {
-            for (String symbol : List.of("rbd_create4", "rbd_clone3", "rbd_list2", "rbd_diff_iterate2", "rbd_read2",
-                    "rbd_write2", "rbd_write_zeroes", "rbd_watchers_list")) {
-                if (!library.hasSymbol(symbol)) {
-                    probed = NativeLibrary.unusable(library, "it lacks " + symbol + " (librbd before Ceph 14)");
-                    break;
-                }
-            }
-            if (probed.isAvailable()) {
-                progress = librbd_progress_fn_t.allocate((offset, total, ptr) -> 0, Arena.global());
-            }
-        }
-        this.library = probed;
+        this.library = library.requiringSymbols(List.of("rbd_create4", "rbd_clone3", "rbd_list2", "rbd_diff_iterate2",
+                "rbd_read2", "rbd_write2", "rbd_write_zeroes", "rbd_watchers_list"), " (librbd before Ceph 14)");
         this.rados = rados;
-        this.noProgress = progress;
+        this.noProgress = this.library.isAvailable()
+                ? librbd_progress_fn_t.allocate((offset, total, ptr) -> 0, Arena.global())
+                : null;
     }
 
     /** librbd, probed once (with librados, which it needs). */
