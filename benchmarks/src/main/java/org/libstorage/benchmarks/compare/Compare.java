@@ -51,14 +51,14 @@ import org.libvirt.StorageVol;
  * and XFS filesystems for the clones, and removes everything on exit, failure or Ctrl-C.
  *
  * <pre>
- * bin/bench compare [--reps N] [--warmup N] [--only create,list,lookup,clone,cli,blkid]
+ * bin/bench compare [--reps N] [--warmup N] [--only create,list,lookup,clone,cli,blkid,lvm]
  *                   [--volumes N] [--creates N] [--images N] [--cli-runs N] [--dir DIR] [--out DIR]
  * </pre>
  */
 public final class Compare {
     static final long GIB = 1L << 30;
     static final long MIB = 1L << 20;
-    private static final List<String> PHASES = List.of("create", "list", "lookup", "clone", "cli", "blkid");
+    private static final List<String> PHASES = List.of("create", "list", "lookup", "clone", "cli", "blkid", "lvm");
 
     private final Options options;
     private final Deque<Runnable> cleanup = new ArrayDeque<>();
@@ -175,6 +175,13 @@ public final class Compare {
             }
             if (options.only().contains("blkid")) {
                 phases.add(blkidPhase());
+            }
+            if (options.only().contains("lvm")) {
+                if (onPath("lvs")) {
+                    phases.add(lvmPhase());
+                } else {
+                    log("lvm: no lvs on this host (lvm2): not measured");
+                }
             }
             measure();
         } finally {
@@ -636,6 +643,64 @@ public final class Compare {
                         }
                     }
                     return System.nanoTime() - t0;
+                })));
+    }
+
+    /**
+     * Listing a volume group of {@code LVS} LVs on a loop device: a logical pool's refresh +
+     * list + info through the public API (LVM in-process through liblvm2cmd where it is
+     * installed) against one {@code lvs} process reporting the same. LVM sees only the loop
+     * device and activates nothing (the pool's {@code lvm.config}, given to lvs as --config).
+     */
+    private Phase lvmPhase() throws Exception {
+        int lvs = 100;
+        Path image = scratch.resolve("pv.img");
+        try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "rw")) {
+            file.setLength(2 * GIB);
+        }
+        LoopDevice loop = LoopDevices.attach(image, false);
+        cleanup.push(loop::close);
+        Path lock = Files.createDirectories(scratch.resolve("lvm-lock"));
+        String config = "devices{global_filter=[\"a|^" + loop.path() + "$|\",\"r|.*|\"] use_devicesfile=0}"
+                + " global{activation=0 locking_dir=\"" + lock + "\"}"
+                + " backup{backup=0 archive=0}";
+        Storage lvmStorage = Storage.open(StorageConfig.ofDirectory(scratch.resolve("lvm-config"))
+                .withBackendOption("lvm.config", config));
+        cleanup.push(lvmStorage::close);
+        String vg = "cmp_" + Long.toHexString(new SplittableRandom().nextLong() & 0xffffffffL);
+        Pool pool = lvmStorage.definePool(PoolDefinition.builder(PoolType.LOGICAL, vg)
+                .source(org.libstorage.PoolSource.builder().name(vg).device(loop.path()).build()).build());
+        pool.build(BuildMode.OVERWRITE);
+        cleanup.push(() -> {
+            pool.delete();
+            pool.undefine();
+        });
+        pool.start();
+        cleanup.push(pool::stop);
+        log("lvm: creating %d LVs in %s on %s", lvs, vg, loop.path());
+        for (int i = 0; i < lvs; i++) {
+            pool.createVolume(VolumeDefinition.builder("lv" + i, 4 * MIB).build());
+        }
+        List<String> argv = List.of("lvs", "--config", config, "--reportformat", "json", "--units", "b",
+                "-o", "lv_name,lv_path,lv_size", vg);
+        return new Phase("lvm", "LVM: list " + lvs + " LVs", 1, 1, List.of(
+                new Contender("libstorage", Role.LIBSTORAGE, () -> {
+                    long t0 = System.nanoTime();
+                    pool.refresh();
+                    long total = 0;
+                    for (Volume v : pool.volumes()) {
+                        total += v.info().capacity();
+                    }
+                    long t = System.nanoTime() - t0;
+                    expect(total == lvs * 4 * MIB, "libstorage listed " + total + " bytes of LVs");
+                    return t;
+                }),
+                new Contender("lvs", Role.PEER, () -> {
+                    long t0 = System.nanoTime();
+                    String out = command(argv);
+                    long t = System.nanoTime() - t0;
+                    expect(out.contains("\"lv" + (lvs - 1) + "\""), "lvs did not list lv" + (lvs - 1));
+                    return t;
                 })));
     }
 
