@@ -21,6 +21,7 @@ final class Floor {
     private static final int O_EXCL = 0200;
     private static final int O_DIRECTORY = 0200000;
     private static final int O_CLOEXEC = 02000000;
+    private static final int SEEK_END = 2;
     private static final int SEEK_DATA = 3;
     private static final int SEEK_HOLE = 4;
     private static final long FICLONE = 0x40049409L;
@@ -140,8 +141,10 @@ final class Floor {
                 if ((int) IOCTL.invokeExact(out, FICLONE, in) == 0) {
                     return;
                 }
-                long size = (long) LSEEK.invokeExact(in, 0L, 2);
-                check((int) Math.signum(size), "lseek", source);
+                long size = (long) LSEEK.invokeExact(in, 0L, SEEK_END);
+                if (size < 0) {
+                    throw new IllegalStateException("lseek " + source + " failed");
+                }
                 check((int) FTRUNCATE.invokeExact(out, size), "ftruncate", target);
                 MemorySegment inOffset = arena.allocate(LONG);
                 MemorySegment outOffset = arena.allocate(LONG);
@@ -165,9 +168,9 @@ final class Floor {
                     position = hole;
                 }
             } finally {
-                int a = (int) CLOSE.invokeExact(in);
+                int ignored = (int) CLOSE.invokeExact(in);
                 if (out >= 0) {
-                    int b = (int) CLOSE.invokeExact(out);
+                    ignored = (int) CLOSE.invokeExact(out);
                 }
             }
         } catch (Throwable t) {
