@@ -246,7 +246,7 @@ final class Report {
             y += groupGap;
         }
         s.append(String.format(Locale.ROOT, "<rect x='%d' y='%d' width='12' height='10' fill='#3b6fb6'/>%n", left, bottom + 25));
-        s.append(text(left + 16, bottom + 34, 11, "normal", "peer (libvirt via libvirt-java, virsh, blkid -p) ÷ libstorage"));
+        s.append(text(left + 16, bottom + 34, 11, "normal", "peer (libvirt via libvirt-java, virsh, blkid -p, lvs) ÷ libstorage"));
         s.append(String.format(Locale.ROOT, "<rect x='%d' y='%d' width='12' height='10' fill='#9a9a9a'/>%n", left + 330, bottom + 25));
         s.append(text(left + 346, bottom + 34, 11, "normal", "syscall floor ÷ libstorage"));
         s.append("</svg>\n");
