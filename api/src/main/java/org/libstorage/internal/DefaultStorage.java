@@ -247,6 +247,13 @@ public final class DefaultStorage implements Storage {
         if (path == null) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, null, operation, "No volume path was given.");
         }
+        // The path as given names a volume whose path is spelled that way; only a path that
+        // names none is resolved (symlinks, hard links: a realpath and a stat) and asked again.
+        Path spelled = path.toAbsolutePath().normalize();
+        Optional<Volume> found = findVolume(operation, runtime -> runtime.volumeBySpelledPath(spelled));
+        if (found.isPresent()) {
+            return found;
+        }
         PoolRuntime.ResolvedPath wanted = PoolRuntime.ResolvedPath.of(path);
         return findVolume(operation, runtime -> runtime.volumeByPath(wanted, path));
     }
@@ -410,6 +417,11 @@ public final class DefaultStorage implements Storage {
 
     FileLocks.Held lockPool(String name, String operation) {
         return FileLocks.acquire(layout.poolLock(name), Failures.pool(name), operation);
+    }
+
+    /** This process's side of pool {@code name}'s lock only; see {@link FileLocks#acquireInProcess}. */
+    FileLocks.Held lockPoolInProcess(String name, String operation) {
+        return FileLocks.acquireInProcess(layout.poolLock(name), Failures.pool(name), operation);
     }
 
     FileLocks.Held lockRegistry(String object, String operation) {

@@ -79,6 +79,32 @@ final class PoolHandle implements Pool {
         }
     }
 
+    /**
+     * Answers a read from this process's listing of the pool without the lock other processes
+     * share, when that listing is provably current: the pool is still this one, in the activation
+     * the backend confirmed, and no process marked a change to its volumes since the listing was
+     * taken. Writers change a pool before they move those stamps, so a read answered here sees the
+     * pool as it was before any change still in progress, as if it had come just before it. Empty
+     * when the read must take the lock (to list the pool again, or to learn that it stopped).
+     */
+    private <T> Optional<T> readCurrent(String operation, java.util.function.Function<PoolRuntime, T> read) {
+        storage.ensureOpen(operation);
+        try (FileLocks.Held _ = storage.lockPoolInProcess(name, operation)) {
+            boolean same = storage.registry().definition(name)
+                    .flatMap(stored -> stored.definition().uuid()).map(uuid::equals).orElse(false);
+            Optional<Registry.Stored> live = same ? storage.registry().runState(name) : Optional.empty();
+            if (live.isEmpty()) {
+                return Optional.empty();
+            }
+            PoolRuntime runtime = storage.runtime(name);
+            Registry.Stamp activation = live.get().stamp();
+            if (!runtime.probed(activation) || !runtime.hasContents(activation, storage.changes(name))) {
+                return Optional.empty();
+            }
+            return Optional.of(read.apply(runtime));
+        }
+    }
+
     /** Reads the pool's files; call under the pool lock. */
     private State state(String operation) {
         PoolDefinition persistent = storage.registry().definition(name)
@@ -405,16 +431,19 @@ final class PoolHandle implements Pool {
     @Override
     public List<Volume> volumes() {
         String operation = "vol-list";
-        return locked(operation, state -> contents(state, operation).volumes().stream()
-                .map(v -> (Volume) new VolumeHandle(this, v)).toList());
+        java.util.function.Function<PoolRuntime, List<Volume>> handles = runtime -> runtime.volumes().stream()
+                .map(v -> (Volume) new VolumeHandle(this, v)).toList();
+        return readCurrent(operation, handles)
+                .orElseGet(() -> locked(operation, state -> handles.apply(contents(state, operation))));
     }
 
     @Override
     public Optional<Volume> volume(String volumeName) {
         String operation = "vol-lookup";
         DefaultStorage.validName("volume name", volumeName, operation);
-        return locked(operation, state -> contents(state, operation).volume(volumeName)
-                .map(v -> new VolumeHandle(this, v)));
+        java.util.function.Function<PoolRuntime, Optional<Volume>> find = runtime -> runtime.volume(volumeName)
+                .map(v -> new VolumeHandle(this, v));
+        return readCurrent(operation, find).orElseGet(() -> locked(operation, state -> find.apply(contents(state, operation))));
     }
 
     @Override
@@ -708,6 +737,11 @@ final class PoolHandle implements Pool {
 
     /** Searches the active pool's volumes (refreshing once if needed); inactive pools have none. */
     Optional<Volume> findVolume(String operation, Function<PoolRuntime, Optional<VolumeDefinition>> finder) {
+        Optional<Optional<Volume>> quick = readCurrent(operation,
+                runtime -> finder.apply(runtime).map(v -> (Volume) new VolumeHandle(this, v)));
+        if (quick.isPresent()) {
+            return quick.get();
+        }
         return locked(operation, state -> {
             if (!state.active()) {
                 return Optional.empty();
