@@ -97,7 +97,7 @@ final class VolumeHandle implements Volume {
 
     @Override
     public String toXml() {
-        return VolumeXml.write(definition());
+        return VolumeXml.write(definition(), pool.type());
     }
 
     @Override
