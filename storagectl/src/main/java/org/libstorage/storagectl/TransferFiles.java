@@ -14,7 +14,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
 import java.util.OptionalLong;
 import org.libstorage.ErrorCode;
-import org.libstorage.PoolInfo;
 import org.libstorage.StorageException;
 import org.libstorage.Volume;
 
