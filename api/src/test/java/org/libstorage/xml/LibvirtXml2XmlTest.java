@@ -195,13 +195,9 @@ class LibvirtXml2XmlTest {
      */
     private static boolean dropped(String parentPath, Element child) {
         String name = child.getLocalName();
-        boolean empty = child.getAttributes().getLength() == 0 && child.getChildNodes().getLength() > 0
-                ? child.getTextContent().isBlank() && !hasElementChild(child)
-                : child.getAttributes().getLength() == 0 && !child.hasChildNodes();
-        if (name.equals("source") && empty && (parentPath.equals("/pool") || parentPath.equals("/volume"))) {
-            return true;
-        }
-        if (parentPath.equals("/volume") && name.equals("source")) {
+        boolean empty = child.getAttributes().getLength() == 0 && !hasElementChild(child)
+                && child.getTextContent().isBlank();
+        if (name.equals("source") && (parentPath.equals("/volume") || (parentPath.equals("/pool") && empty))) {
             return true;
         }
         return parentPath.equals("/pool") && child.getNamespaceURI() == null
