@@ -28,6 +28,7 @@ import org.libstorage.StorageConfig;
 import org.libstorage.StorageException;
 import org.libstorage.Volume;
 import org.libstorage.spi.BackendContext;
+import org.libstorage.spi.Jobs;
 import org.libstorage.spi.HostDeviceProvider;
 import org.libstorage.spi.PoolBackend;
 import org.libstorage.spi.PoolDriver;
@@ -57,7 +58,13 @@ public final class DefaultStorage implements Storage {
         this.layout = Layout.of(config);
         this.registry = new Registry(layout, config.stageHook());
         this.claims = new Claims(layout);
-        this.backends = backends;
+        // Every entry point of a backend sees the Storage's backend options, status checks too.
+        this.backends = backends.withContexts(this::backendContext);
+    }
+
+    /** The context of a backend outside any pool: its own run-time directory (not made here), no jobs. */
+    private BackendContext backendContext(PoolType type) {
+        return new BackendContext(layout.backendState(type), config.secrets(), Jobs.NONE, config.backendOptions());
     }
 
     public static Storage open(StorageConfig config) {
@@ -298,8 +305,14 @@ public final class DefaultStorage implements Storage {
         Optional<PoolSource> given = hint == null ? Optional.empty() : hint;
         PoolBackend backend = backends.requireAvailable(type, null, operation);
         LOG.log(Level.DEBUG, "{0} for type {1}", operation, type);
+        BackendContext context = backendContext(type);
+        try {
+            Modes.createDirectories(context.stateDir());
+        } catch (IOException e) {
+            throw Failures.io("pool type " + type, operation, "create the run-time directory " + context.stateDir(), e);
+        }
         List<PoolSource> sources = Failures.driverCall("pool type " + type, operation,
-                () -> backend.findPoolSources(given));
+                () -> backend.findPoolSources(given, context));
         return sources == null ? List.of() : List.copyOf(sources);
     }
 

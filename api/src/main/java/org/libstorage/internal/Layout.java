@@ -55,6 +55,11 @@ record Layout(Path definitions, Path autostart, Path runState, Path driverState,
         return driverState.resolve(pool);
     }
 
+    /** A backend's own run-time directory, for what it does outside a pool (finding pool sources). */
+    Path backendState(org.libstorage.PoolType type) {
+        return driverState.resolveSibling("backends").resolve(type.xmlName());
+    }
+
     Path jobs(String pool) {
         return jobs.resolve(pool);
     }

@@ -725,6 +725,17 @@ final class PoolHandle implements Pool {
         void changed() {
             PoolHandle.this.changed(state.runtime());
         }
+
+        /** The pool's space and this volume as the driver sees them now (a refresh). */
+        PoolInfo freshInfo() {
+            PoolHandle.this.refresh(state, operation);
+            return state.runtime().info();
+        }
+
+        /** This volume as the last refresh saw it (after {@link #freshInfo}, as now). */
+        VolumeDefinition currentVolume() {
+            return state.runtime().volume(volume.name()).orElse(volume);
+        }
     }
 
     private VolumeDefinition existingVolume(State state, VolumeHandle volume, String operation) {

@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.libstorage.ErrorCode;
 import org.libstorage.Pool;
+import org.libstorage.PoolInfo;
 import org.libstorage.ProgressListener;
 import org.libstorage.ResizeOption;
 import org.libstorage.StorageException;
@@ -97,7 +98,7 @@ final class VolumeHandle implements Volume {
 
     @Override
     public String toXml() {
-        return VolumeXml.write(definition());
+        return VolumeXml.write(definition(), pool.type());
     }
 
     @Override
@@ -203,10 +204,23 @@ final class VolumeHandle implements Volume {
 
     @Override
     public WritableByteChannel upload(long offset, long length) {
+        return upload(offset, length, length);
+    }
+
+    @Override
+    public WritableByteChannel upload(long offset, long length, long dataBytes) {
         String operation = "vol-upload";
         requireRange(offset, length, operation);
+        if (length >= 0 && (dataBytes < 0 || dataBytes > length)) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation,
+                    "The data bytes " + dataBytes + " of an upload of " + length + " bytes into volume '" + name()
+                            + "' are not between 0 and " + length + ".");
+        }
         return pool.withVolume(this, operation, c -> {
             requireWithin(c.volume(), offset, length, operation);
+            if (length > 0) {
+                requireRoom(c, offset, length, dataBytes, operation);
+            }
             PoolDriver driver = c.driver();
             Claims.Held claim = c.claim(Claims.Use.WRITE);
             try {
@@ -218,6 +232,31 @@ final class VolumeHandle implements Volume {
                 throw e;
             }
         });
+    }
+
+    /**
+     * Refuses, before a byte is written, an upload the pool has no room for: the data it brings,
+     * less what the volume already holds (which the upload overwrites rather than adds to), must
+     * fit the pool's free space. Volumes whose space is all allocated (LVs, partitions, LUNs,
+     * preallocated files) never need more; a pool that cannot tell its space is not checked.
+     */
+    private void requireRoom(PoolHandle.VolumeContext c, long offset, long length, long dataBytes, String operation) {
+        if (dataBytes - c.volume().allocation().orElse(0) <= 0) {
+            return;
+        }
+        PoolInfo space = c.freshInfo();
+        if (!space.spaceKnown()) {
+            return;
+        }
+        long allocated = c.currentVolume().allocation().orElse(0);
+        long needed = dataBytes - allocated;
+        if (needed > space.available()) {
+            throw new StorageException(ErrorCode.NO_SPACE, object, operation,
+                    "Uploading " + length + " bytes (" + dataBytes + " of them data) at offset " + offset
+                            + " into volume '" + name() + "' needs up to " + needed + " more bytes (it holds "
+                            + allocated + "), but pool '" + pool.name() + "' has only " + space.available()
+                            + " bytes free; nothing was written.");
+        }
     }
 
     private void requireRange(long offset, long length, String operation) {

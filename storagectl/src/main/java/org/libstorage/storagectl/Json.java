@@ -82,7 +82,13 @@ final class Json {
                 .put("autostart", status.autostart())
                 .put("persistent", true);
         status.definition().targetPath().ifPresent(p -> node.put("target", p.toString()));
-        if (status.active()) {
+        if (status.active() && !info.spaceKnown()) {
+            // A pool that cannot tell its space (an rbd pool without ceph-mgr): null, not a made-up 0.
+            node.putNull("capacity").putNull("allocation").putNull("available");
+            if (!info.notes().isEmpty()) {
+                info.notes().forEach(node.putArray("notes")::add);
+            }
+        } else if (status.active()) {
             node.put("capacity", info.capacity()).put("allocation", info.allocation()).put("available", info.available());
             if (!info.notes().isEmpty()) {
                 info.notes().forEach(node.putArray("notes")::add);

@@ -123,12 +123,12 @@ final class Verbs {
                 case "--json", "--debug" -> {
                     continue;
                 }
-                case "--config-dir" -> {
+                case "--config-dir", "--backend-option" -> {
                     i++;
                     continue;
                 }
                 default -> {
-                    if (arg.startsWith("--config-dir=")) {
+                    if (arg.startsWith("--config-dir=") || arg.startsWith("--backend-option=")) {
                         continue;
                     }
                 }
