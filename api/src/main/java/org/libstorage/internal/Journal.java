@@ -110,17 +110,19 @@ final class Journal {
         List<Segment> all = segments(dir);
         Segment newest = all.isEmpty() ? new Segment(1, dir.resolve(name(1))) : all.getLast();
         Modes.createFile(newest.path());
-        channel = FileChannel.open(newest.path(), StandardOpenOption.WRITE, StandardOpenOption.APPEND,
-                StandardOpenOption.READ);
+        channel = FileChannel.open(newest.path(), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         current = newest.path();
-        long size = channel.size();
-        if (size > 0 && lastByte(channel, size) != '\n') {
-            // A writer died mid-write: end its line, so the next record starts a line of its own.
-            channel.write(ByteBuffer.wrap(new byte[] {'\n'}));
-            size = channel.size();
+        try (FileChannel reader = FileChannel.open(newest.path(), StandardOpenOption.READ)) {
+            long size = reader.size();
+            if (size > 0 && lastByte(reader, size) != '\n') {
+                // A writer died mid-write: end its line, so the next record starts a line of its own.
+                channel.write(ByteBuffer.wrap(new byte[] {'\n'}));
+                size = reader.size();
+            }
+            lastSequence = lastRecord(reader, size).map(StorageEvent::sequence).orElse(newest.first() - 1);
+            knownSize = size;
         }
-        lastSequence = lastRecord(channel, size).map(StorageEvent::sequence).orElse(newest.first() - 1);
-        knownSize = size;
+        long size = knownSize;
         if (size >= segmentBytes) {
             rotate(lastSequence + 1); // its writer died before rotating
         }
@@ -129,8 +131,7 @@ final class Journal {
     private void rotate(long next) throws IOException {
         Path path = dir.resolve(name(next));
         Modes.createFile(path);
-        FileChannel opened = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.APPEND,
-                StandardOpenOption.READ);
+        FileChannel opened = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         closeChannel();
         channel = opened;
         current = path;
