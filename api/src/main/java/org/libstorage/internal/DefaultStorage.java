@@ -52,6 +52,7 @@ public final class DefaultStorage implements Storage {
     private final ConcurrentMap<String, PoolRuntime> runtimes = new ConcurrentHashMap<>();
     private final Journal journal;
     private final java.util.Set<EventSubscription> subscriptions = ConcurrentHashMap.newKeySet();
+    private final PoolWatcher watcher;
     private volatile boolean closed;
 
     private DefaultStorage(StorageConfig config, Backends backends) {
@@ -63,6 +64,7 @@ public final class DefaultStorage implements Storage {
         this.journal = new Journal(layout.events(),
                 option(config, "events.segment-bytes", Journal.DEFAULT_SEGMENT_BYTES),
                 (int) option(config, "events.segments", Journal.DEFAULT_SEGMENTS));
+        this.watcher = new PoolWatcher(this, journal, () -> !closed && !subscriptions.isEmpty());
     }
 
     private static long option(StorageConfig config, String name, long fallback) {
@@ -358,6 +360,9 @@ public final class DefaultStorage implements Storage {
                 self[0].complete();
             }
             self[0].start();
+            if (!closed && !"off".equals(config.backendOptions().get("events.watch"))) {
+                watcher.start(); // while anyone listens, files put into pools by other means are events too
+            }
         };
     }
 
@@ -380,6 +385,7 @@ public final class DefaultStorage implements Storage {
         for (EventSubscription subscription : subscriptions) {
             subscription.complete();
         }
+        watcher.stop();
         for (PoolRuntime runtime : runtimes.values()) {
             runtime.close();
         }

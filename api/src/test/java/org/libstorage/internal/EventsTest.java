@@ -361,6 +361,56 @@ class EventsTest {
         assertTrue(collector.events.isEmpty());
     }
 
+    @Test
+    void filesPutIntoAndTakenFromAPoolDirectoryByOtherMeansAreEvents() throws Exception {
+        java.util.concurrent.CountDownLatch watching = new java.util.concurrent.CountDownLatch(1);
+        storage.close();
+        storage = Storage.open(StorageConfig.ofDirectory(dir.resolve("config")).withStageHook((operation, stage) -> {
+            if (stage.equals("watching watched")) {
+                watching.countDown();
+            }
+        }));
+        Pool pool = startedPool("watched");
+        Path directory = dir.resolve("watched");
+        Collector collector = new Collector(Long.MAX_VALUE);
+        storage.events(StorageEvent.NEW).subscribe(collector);
+        // The watcher starts with the first subscription and says when it watches the pool.
+        assertTrue(watching.await(HANG_GUARD_MINUTES, TimeUnit.MINUTES), "the pool is never watched");
+        Files.write(directory.resolve("first.img"), new byte[] {1});
+        StorageEvent.VolumeEvent first = assertInstanceOf(StorageEvent.VolumeEvent.class, collector.next());
+        assertEquals(StorageEvent.VolumeEvent.Kind.APPEARED, first.kind());
+        assertEquals("first.img", first.volume());
+        assertEquals(pool.uuid(), first.poolUuid());
+
+        // libstorage's own changes and temporaries are not reported again; 30 copied-in files each are, once.
+        pool.createVolume(VolumeDefinition.builder("made.img", 1).build());
+        Files.write(directory.resolve(".libstorage-tmp-0123"), new byte[] {1});
+        for (int i = 0; i < 30; i++) {
+            Files.write(directory.resolve("copied-" + i + ".img"), new byte[] {1});
+        }
+        assertEquals("volume-created made.img", describe(collector.next()));
+        Set<String> appeared = new HashSet<>();
+        for (StorageEvent e : collector.next(30)) {
+            StorageEvent.VolumeEvent v = (StorageEvent.VolumeEvent) e;
+            assertEquals(StorageEvent.VolumeEvent.Kind.APPEARED, v.kind(), describe(e));
+            assertTrue(appeared.add(v.volume()));
+        }
+        assertEquals(IntStream.range(0, 30).mapToObj(i -> "copied-" + i + ".img").collect(
+                java.util.stream.Collectors.toSet()), appeared);
+
+        Files.delete(directory.resolve("first.img"));
+        pool.requireVolume("made.img").delete();
+        assertEquals("volume-deleted made.img", describe(collector.next()));
+        assertEquals("volume-disappeared first.img", describe(collector.next()));
+        // Other processes learn the listing changed: the new file is a volume without a refresh.
+        assertTrue(pool.volume("copied-7.img").isPresent());
+        assertTrue(pool.volume("first.img").isEmpty());
+    }
+
+    private static String describe(StorageEvent e) {
+        return e.operation() + (e instanceof StorageEvent.VolumeEvent v ? " " + v.volume() : "");
+    }
+
     private long lastSequence() throws Exception {
         Path events = dir.resolve("config/run/storage/events");
         Journal.Segment newest = Journal.segments(events).getLast();
