@@ -30,9 +30,6 @@ final class EventVerb extends Verb {
     @Option(names = "--loop", description = "Keep printing events until interrupted.")
     boolean loop;
 
-    @Option(names = "--json", description = "One JSON object a line (the global --json does the same).")
-    boolean json;
-
     @Override
     void execute() throws Exception {
         if (since != null && since < 0) {
@@ -62,7 +59,7 @@ final class EventVerb extends Verb {
                 queue.add(Boolean.TRUE);
             }
         });
-        Json lines = json || root.json() ? new Json() : null;
+        Json lines = root.json() ? new Json() : null; // --json: one JSON object a line
         try {
             while (true) {
                 Object next = queue.take();
