@@ -53,6 +53,8 @@ public final class DefaultStorage implements Storage {
     private final Journal journal;
     private final java.util.Set<EventSubscription> subscriptions = ConcurrentHashMap.newKeySet();
     private final PoolWatcher watcher;
+    /** {@code events.journal=off}: this Storage journals nothing (to measure what the journal costs). */
+    private final boolean journalOff;
     private volatile boolean closed;
 
     private DefaultStorage(StorageConfig config, Backends backends) {
@@ -65,6 +67,7 @@ public final class DefaultStorage implements Storage {
                 option(config, "events.segment-bytes", Journal.DEFAULT_SEGMENT_BYTES),
                 (int) option(config, "events.segments", Journal.DEFAULT_SEGMENTS));
         this.watcher = new PoolWatcher(this, journal, () -> !closed && !subscriptions.isEmpty());
+        this.journalOff = "off".equals(config.backendOptions().get("events.journal"));
     }
 
     private static long option(StorageConfig config, String name, long fallback) {
@@ -371,6 +374,9 @@ public final class DefaultStorage implements Storage {
      * be written must not turn it into a failure: the event is lost, and the log says so.
      */
     void event(EventRecords.Draft draft) {
+        if (journalOff) {
+            return;
+        }
         try {
             journal.append(draft);
         } catch (IOException | RuntimeException e) {
