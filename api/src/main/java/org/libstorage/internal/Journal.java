@@ -54,6 +54,8 @@ final class Journal {
     private FileChannel channel;
     private long knownSize = -1;
     private long lastSequence;
+    /** Whether this process ever opened a segment for appending. */
+    private volatile boolean opened;
 
     Journal(Path dir, long segmentBytes, int segments) {
         this.dir = dir;
@@ -106,6 +108,7 @@ final class Journal {
             return; // as this process left it: nobody appended, rotated or died mid-write since
         }
         forget();
+        opened = true;
         Modes.createDirectories(dir);
         List<Segment> all = segments(dir);
         Segment newest = all.isEmpty() ? new Segment(1, dir.resolve(name(1))) : all.getLast();
@@ -160,6 +163,9 @@ final class Journal {
     }
 
     void close() {
+        if (!opened) {
+            return; // never appended: nothing to close, and no lock file to make
+        }
         try (FileLocks.Held _ = FileLocks.acquire(lockFile, "the event journal", "event-append")) {
             forget();
         } catch (StorageException e) {

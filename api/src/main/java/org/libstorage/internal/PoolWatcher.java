@@ -95,7 +95,7 @@ final class PoolWatcher {
     }
 
     synchronized void start() {
-        if (thread != null && thread.isAlive()) {
+        if (thread != null) {
             return;
         }
         stopped = false;
@@ -158,6 +158,13 @@ final class PoolWatcher {
             watched.clear();
             byKey.clear();
             service = null;
+            synchronized (this) {
+                thread = null;
+                // A subscription that came while this thread was ending found it still there: start again.
+                if (!stopped && wanted.getAsBoolean()) {
+                    start();
+                }
+            }
         }
     }
 
