@@ -86,6 +86,9 @@ final class EventVerb extends Verb {
                     }
                 }
             }
+        } catch (InterruptedException e) {
+            // Ctrl-C or SIGTERM is how a follower ends: no error line (the exit status still says 130 or 143).
+            Thread.currentThread().interrupt();
         } finally {
             if (subscription[0] != null) {
                 subscription[0].cancel();
