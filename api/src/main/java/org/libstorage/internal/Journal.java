@@ -83,22 +83,24 @@ final class Journal {
     /** Appends one event; returns its sequence number. */
     long append(EventRecords.Draft draft) throws IOException {
         try (FileLocks.Held _ = FileLocks.acquire(lockFile, "the event journal", "event-append")) {
-            ensureCurrent();
-            long sequence = lastSequence + 1;
-            byte[] line = EventRecords.encode(sequence, Instant.now(), PID, draft);
-            ByteBuffer buffer = ByteBuffer.wrap(line);
-            while (buffer.hasRemaining()) {
-                channel.write(buffer); // O_APPEND: one write(2), at the end whatever others did
+            try {
+                ensureCurrent();
+                long sequence = lastSequence + 1;
+                byte[] line = EventRecords.encode(sequence, Instant.now(), PID, draft);
+                ByteBuffer buffer = ByteBuffer.wrap(line);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer); // O_APPEND: one write(2), at the end whatever others did
+                }
+                knownSize += line.length;
+                lastSequence = sequence;
+                if (knownSize >= segmentBytes) {
+                    rotate(sequence + 1);
+                }
+                return sequence;
+            } catch (IOException | RuntimeException e) {
+                forget(); // still under the lock: the next append re-reads everything
+                throw e;
             }
-            knownSize += line.length;
-            lastSequence = sequence;
-            if (knownSize >= segmentBytes) {
-                rotate(sequence + 1);
-            }
-            return sequence;
-        } catch (IOException | RuntimeException e) {
-            forget(); // re-read everything next time
-            throw e;
         }
     }
 
