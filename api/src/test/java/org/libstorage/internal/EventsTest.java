@@ -326,6 +326,35 @@ class EventsTest {
     }
 
     @Test
+    void writersKilledWhileAppendingLeaveAJournalReadInFullWithoutGaps() throws Exception {
+        startedPool("killed");
+        Collector live = new Collector(Long.MAX_VALUE);
+        storage.events(StorageEvent.NEW).subscribe(live);
+        for (int round = 0; round < 3; round++) {
+            child("create", "killed", "r" + round, "1000000");
+            Process writer = children.getLast();
+            // Let it append a while, then kill it wherever it is (perhaps inside its write).
+            for (int seen = 0; seen < 50; ) {
+                if (live.next().pid() == writer.pid()) {
+                    seen++;
+                }
+            }
+            writer.destroyForcibly().waitFor();
+        }
+        assertEquals("DONE", child("create", "killed", "after", "5").readLine());
+
+        Collector reader = new Collector(Long.MAX_VALUE);
+        storage.events(StorageEvent.OLDEST).subscribe(reader);
+        long last = lastSequence();
+        List<StorageEvent> all = reader.next((int) last);
+        for (int i = 0; i < all.size(); i++) {
+            assertEquals(i + 1, all.get(i).sequence(), "every number once, in order");
+        }
+        assertEquals(List.of("after-0", "after-1", "after-2", "after-3", "after-4"), all.subList(all.size() - 5,
+                all.size()).stream().map(e -> ((StorageEvent.VolumeEvent) e).volume()).toList());
+    }
+
+    @Test
     void recordsKeepAnyNameAndRejectDamage() {
         UUID uuid = UUID.randomUUID();
         String odd = "a b%c=d\u00e9\u4e2d\u0001\n";
