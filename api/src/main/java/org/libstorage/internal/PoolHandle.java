@@ -15,6 +15,7 @@ import org.libstorage.PoolStatus;
 import org.libstorage.PoolType;
 import org.libstorage.ProgressListener;
 import org.libstorage.StageHook;
+import org.libstorage.StorageEvent;
 import org.libstorage.StorageException;
 import org.libstorage.Volume;
 import org.libstorage.VolumeDefinition;
@@ -245,6 +246,20 @@ final class PoolHandle implements Pool {
         }
     }
 
+    private void poolEvent(StorageEvent.PoolEvent.Kind kind) {
+        storage.event(EventRecords.Draft.pool(kind, uuid, name));
+    }
+
+    /** Journals a change of {@code volume} ({@code source}: the key of the volume it was made from). */
+    void volumeEvent(StorageEvent.VolumeEvent.Kind kind, VolumeDefinition volume, String source) {
+        storage.event(EventRecords.Draft.volume(kind, uuid, name, volume.name(),
+                volume.key().or(() -> volume.path().map(Object::toString)).orElse(null), source));
+    }
+
+    private void jobEvent(StorageEvent.JobEvent.Kind kind, Claims.Claim job, int percent, ErrorCode error) {
+        storage.event(EventRecords.Draft.job(kind, uuid, name, job.volume(), job.id(), job.operation(), percent, error));
+    }
+
     /** After a change of the pool's volumes: tells other processes their listing is stale, and keeps ours. */
     private void changed(PoolRuntime runtime) {
         runtime.setChanges(storage.markChanged(name));
@@ -307,6 +322,8 @@ final class PoolHandle implements Pool {
     public void setAutostart(boolean autostart) {
         locked("pool-autostart", state -> {
             storage.registry().setAutostart(name, autostart, "pool-autostart");
+            poolEvent(autostart ? StorageEvent.PoolEvent.Kind.AUTOSTART_ENABLED
+                    : StorageEvent.PoolEvent.Kind.AUTOSTART_DISABLED);
             return null;
         });
     }
@@ -326,6 +343,7 @@ final class PoolHandle implements Pool {
             requireInactive(state, operation, "stop it before building it");
             PoolDriver driver = driver(state, operation);
             Failures.driverRun(object, operation, () -> driver.build(mode));
+            poolEvent(StorageEvent.PoolEvent.Kind.BUILT);
             return null;
         });
     }
@@ -352,6 +370,7 @@ final class PoolHandle implements Pool {
                 throw e;
             }
             LOG.log(Level.DEBUG, "{0} {1}: started", operation, object);
+            poolEvent(StorageEvent.PoolEvent.Kind.STARTED);
             return null;
         });
     }
@@ -380,6 +399,7 @@ final class PoolHandle implements Pool {
             Failures.driverRun(object, operation, driver::stop);
             storage.registry().deleteRunState(name, operation);
             state.runtime().clearContents();
+            poolEvent(StorageEvent.PoolEvent.Kind.STOPPED);
             return null;
         });
     }
@@ -392,6 +412,7 @@ final class PoolHandle implements Pool {
             requireNoJobs(state, operation);
             PoolDriver driver = driver(state, operation);
             Failures.driverRun(object, operation, driver::delete);
+            poolEvent(StorageEvent.PoolEvent.Kind.DELETED);
             return null;
         });
     }
@@ -411,6 +432,7 @@ final class PoolHandle implements Pool {
             storage.registry().deleteRunState(name, operation);
             storage.registry().deleteDefinition(name, operation);
             storage.forget(name);
+            poolEvent(StorageEvent.PoolEvent.Kind.UNDEFINED);
         }
     }
 
@@ -424,6 +446,7 @@ final class PoolHandle implements Pool {
             requireActive(probed, operation);
             refresh(probed, operation);
             changed(probed.runtime());
+            poolEvent(StorageEvent.PoolEvent.Kind.REFRESHED);
             return null;
         });
     }
@@ -470,6 +493,7 @@ final class PoolHandle implements Pool {
                         () -> driver.createVolume(definition));
                 VolumeHandle handle = remember(runtime, created, volumeObject, operation);
                 changed(runtime);
+                volumeEvent(StorageEvent.VolumeEvent.Kind.CREATED, created, null);
                 return handle;
             });
         }
@@ -480,7 +504,7 @@ final class PoolHandle implements Pool {
             return new Started(driver, List.of(claim(definition.name(), Claims.Use.CREATE, operation, volumeObject)));
         });
         return job.run(operation, volumeObject, () -> Failures.driverCall(volumeObject, operation,
-                () -> job.driver().createVolume(definition)), created -> commitNew(created, job, volumeObject, operation));
+                () -> job.driver().createVolume(definition)), created -> commitNew(created, job, volumeObject, operation, StorageEvent.VolumeEvent.Kind.CREATED, null));
     }
 
     @Override
@@ -510,9 +534,12 @@ final class PoolHandle implements Pool {
             }));
         }
         VolumeSource volumeSource = job.source().orElseThrow();
+        String sourceKey = from.key();
+        ProgressListener tracked = job.tracked(listener);
         return job.run(operation, volumeObject, () -> Failures.driverCall(volumeObject, operation,
-                        () -> job.driver().createVolumeFrom(definition, volumeSource, listener)),
-                created -> commitNew(created, job, volumeObject, operation));
+                        () -> job.driver().createVolumeFrom(definition, volumeSource, tracked)),
+                created -> commitNew(created, job, volumeObject, operation, StorageEvent.VolumeEvent.Kind.CLONED,
+                        sourceKey));
     }
 
     /** Checks a copy and claims its target (being created) and its source (being read). Under both locks. */
@@ -555,12 +582,14 @@ final class PoolHandle implements Pool {
     }
 
     /** Under the lock again: the new volume joins the listing, then its claim goes. */
-    private Volume commitNew(VolumeDefinition created, Started job, String volumeObject, String operation) {
+    private Volume commitNew(VolumeDefinition created, Started job, String volumeObject, String operation,
+                             StorageEvent.VolumeEvent.Kind kind, String sourceKey) {
         return locked(operation, state -> {
             PoolRuntime runtime = contents(state, operation);
             VolumeHandle handle = remember(runtime, created, volumeObject, operation);
             job.close();
             changed(runtime);
+            volumeEvent(kind, created, sourceKey);
             return handle;
         });
     }
@@ -603,9 +632,46 @@ final class PoolHandle implements Pool {
             claims.forEach(Claims.Held::close);
         }
 
+        /**
+         * {@code listener}, also journalling the job's progress coarsely: a {@code job-progressed}
+         * event each time it passes another tenth.
+         */
+        ProgressListener tracked(ProgressListener listener) {
+            Claims.Claim job = claims.getFirst().claim();
+            int[] tenths = {0};
+            return (done, total) -> {
+                listener.progress(done, total);
+                if (total > 0) {
+                    int now = (int) Math.min(10, Math.max(0, done) * 10 / total);
+                    if (now > tenths[0]) {
+                        tenths[0] = now;
+                        jobEvent(StorageEvent.JobEvent.Kind.PROGRESSED, job, now * 10, null);
+                    }
+                }
+            };
+        }
+
         /** The job's work outside the lock, then its commit; the claims go however it ends. */
         <R, T> T run(String operation, String volumeObject, java.util.function.Supplier<R> work,
                      Function<R, T> commit) {
+            Claims.Claim job = claims.getFirst().claim();
+            jobEvent(StorageEvent.JobEvent.Kind.STARTED, job, -1, null);
+            try {
+                T result = runJob(operation, volumeObject, work, commit);
+                jobEvent(StorageEvent.JobEvent.Kind.FINISHED, job, -1, null);
+                return result;
+            } catch (StorageException e) {
+                jobEvent(e.code() == ErrorCode.CANCELLED ? StorageEvent.JobEvent.Kind.CANCELLED
+                        : StorageEvent.JobEvent.Kind.FAILED, job, -1, e.code());
+                throw e;
+            } catch (RuntimeException | Error e) {
+                jobEvent(StorageEvent.JobEvent.Kind.FAILED, job, -1, ErrorCode.INTERNAL_ERROR);
+                throw e;
+            }
+        }
+
+        private <R, T> T runJob(String operation, String volumeObject, java.util.function.Supplier<R> work,
+                                Function<R, T> commit) {
             try (this) {
                 StageHook hook = storage.stageHook();
                 R done = PoolJobs.within(name, operation, claims, () -> {
@@ -657,22 +723,23 @@ final class PoolHandle implements Pool {
      * ({@code VOLUME_BUSY} when a job's claim excludes it), runs {@code work} without the lock,
      * then lets go of the claim.
      */
-    void volumeJob(VolumeHandle volume, String operation, Claims.Use use, VolumeWork work) {
+    void volumeJob(VolumeHandle volume, String operation, Claims.Use use, ProgressListener listener, VolumeWork work) {
         String volumeObject = Failures.volume(volume.name(), name);
         VolumeDefinition[] current = new VolumeDefinition[1];
         Started job = withVolume(volume, operation, c -> {
             current[0] = c.volume();
             return new Started(c.driver(), List.of(c.claim(use)));
         });
+        ProgressListener tracked = job.tracked(listener);
         job.run(operation, volumeObject, () -> {
-            work.run(job.driver(), current[0]);
+            work.run(job.driver(), current[0], tracked);
             return Boolean.TRUE;
         }, done -> done);
     }
 
     @FunctionalInterface
     interface VolumeWork {
-        void run(PoolDriver driver, VolumeDefinition volume);
+        void run(PoolDriver driver, VolumeDefinition volume, ProgressListener progress);
     }
 
     @FunctionalInterface

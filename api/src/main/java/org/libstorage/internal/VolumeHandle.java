@@ -11,6 +11,7 @@ import org.libstorage.Pool;
 import org.libstorage.PoolInfo;
 import org.libstorage.ProgressListener;
 import org.libstorage.ResizeOption;
+import org.libstorage.StorageEvent;
 import org.libstorage.StorageException;
 import org.libstorage.Volume;
 import org.libstorage.VolumeDefinition;
@@ -110,6 +111,7 @@ final class VolumeHandle implements Volume {
             Failures.driverRun(object, operation, () -> driver.deleteVolume(c.volume()));
             c.runtime().removeVolume(name());
             c.changed();
+            pool.volumeEvent(StorageEvent.VolumeEvent.Kind.DELETED, c.volume(), null);
             return null;
         });
     }
@@ -143,6 +145,7 @@ final class VolumeHandle implements Volume {
                 c.runtime().clearContents(); // The next look refreshes instead of guessing.
             }
             c.changed();
+            pool.volumeEvent(StorageEvent.VolumeEvent.Kind.RESIZED, resized != null ? resized : c.volume(), null);
             return null;
         });
     }
@@ -154,8 +157,10 @@ final class VolumeHandle implements Volume {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation, "No wipe algorithm was given.");
         }
         ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
-        pool.volumeJob(this, operation, Claims.Use.WRITE, (driver, volume) ->
-                Failures.driverRun(object, operation, () -> driver.wipeVolume(volume, algorithm, listener)));
+        pool.volumeJob(this, operation, Claims.Use.WRITE, listener, (driver, volume, tracked) -> {
+            Failures.driverRun(object, operation, () -> driver.wipeVolume(volume, algorithm, tracked));
+            pool.volumeEvent(StorageEvent.VolumeEvent.Kind.WIPED, volume, null);
+        });
     }
 
     @Override
@@ -179,6 +184,8 @@ final class VolumeHandle implements Volume {
             }
             c.runtime().putVolume(created);
             c.changed();
+            pool.volumeEvent(StorageEvent.VolumeEvent.Kind.CREATED, created,
+                    c.volume().key().or(() -> c.volume().path().map(Object::toString)).orElse(null));
             return new VolumeHandle(pool, created);
         });
     }
@@ -226,7 +233,9 @@ final class VolumeHandle implements Volume {
             try {
                 WritableByteChannel channel = Failures.driverCall(object, operation,
                         () -> driver.openWrite(c.volume(), offset, length));
-                return ClaimedChannels.writable(channel, claim);
+                VolumeDefinition written = c.volume();
+                return ClaimedChannels.writable(channel, claim,
+                        () -> pool.volumeEvent(StorageEvent.VolumeEvent.Kind.UPLOADED, written, null));
             } catch (RuntimeException | Error e) {
                 claim.close();
                 throw e;

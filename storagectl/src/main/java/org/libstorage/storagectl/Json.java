@@ -29,6 +29,15 @@ import org.libstorage.VolumeInfo;
 final class Json {
     private final ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+    /** {@code node} on one line (JSON Lines, for streams such as {@code event}). */
+    String line(ObjectNode node) {
+        try {
+            return mapper.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(node);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree that cannot be written", e);
+        }
+    }
+
     ObjectNode object() {
         return mapper.createObjectNode();
     }

@@ -149,7 +149,7 @@ final class Storagectl implements Runnable {
         Map<String, java.util.function.Predicate<String>> groups = new LinkedHashMap<>();
         groups.put("Pools", n -> n.startsWith("pool-") || n.equals("find-pool-sources"));
         groups.put("Volumes", n -> n.startsWith("vol-"));
-        groups.put("Host", n -> n.equals("host-devices") || n.equals("backends"));
+        groups.put("Host", n -> n.equals("host-devices") || n.equals("backends") || n.equals("event"));
         groups.put("Other", n -> true);
         Map<String, CommandLine.Help> left = new LinkedHashMap<>(help.subcommands());
         StringBuilder text = new StringBuilder();

@@ -465,4 +465,9 @@ final class FakeStorage implements Storage {
             };
         }
     }
+
+    @Override
+    public java.util.concurrent.Flow.Publisher<org.libstorage.StorageEvent> events(long fromSequence) {
+        throw new UnsupportedOperationException("FakeStorage has no event journal");
+    }
 }
