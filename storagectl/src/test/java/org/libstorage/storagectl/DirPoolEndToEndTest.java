@@ -1,5 +1,6 @@
 package org.libstorage.storagectl;
 
+import org.libstorage.testing.LibvirtSchemas;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -70,6 +71,28 @@ class DirPoolEndToEndTest {
     }
 
     @Test
+    void aSparseImageLargerThanTheFreeSpaceUploadsWhenItsDataFits() throws IOException {
+        startPool();
+        long size = Files.getFileStore(tmp).getUsableSpace() + (1L << 30);
+        ok("vol-create-as", "images", "big.img", Long.toString(size));
+        Path sparse = tmp.resolve("sparse.raw");
+        try (var ch = java.nio.channels.FileChannel.open(sparse, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap("head".getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 0);
+            ch.write(java.nio.ByteBuffer.wrap("tail".getBytes(java.nio.charset.StandardCharsets.US_ASCII)), size - 4);
+        }
+
+        // Counting every byte as data it would not fit; its data (two blocks) does.
+        assertTrue(ok("vol-upload", "big.img", sparse.toString(), "--pool", "images").err().isEmpty());
+
+        try (var ch = java.nio.channels.FileChannel.open(poolDir.resolve("big.img"))) {
+            var tail = java.nio.ByteBuffer.allocate(4);
+            ch.read(tail, size - 4);
+            assertEquals("tail", new String(tail.array(), java.nio.charset.StandardCharsets.US_ASCII));
+        }
+    }
+
+    @Test
     void poolLifecycleFromDefinitionToUndefine() throws IOException {
         assertEquals("", ok("pool-list").out().lines().skip(2).reduce("", String::concat), "inactive pools are hidden");
         assertTrue(ok("pool-list", "--all").out().contains(" images   inactive   no"));
@@ -90,8 +113,8 @@ class DirPoolEndToEndTest {
 
         String xml = ok("pool-dumpxml", "images").out();
         assertTrue(xml.contains("<path>" + poolDir + "</path>"), xml);
-        Schemas.assertValidPool(xml);
-        Schemas.assertValidPool(ok("pool-dumpxml", "images", "--inactive").out());
+        LibvirtSchemas.assertValidPool(xml);
+        LibvirtSchemas.assertValidPool(ok("pool-dumpxml", "images", "--inactive").out());
 
         assertEquals("Pool images marked as autostarted\n", ok("pool-autostart", "images").out());
         assertTrue(ok("pool-info", "images").out().contains("Autostart:      yes"));
@@ -161,7 +184,7 @@ class DirPoolEndToEndTest {
 
         for (String name : List.of("sparse.img", "disk.qcow2", "full.img")) {
             String xml = ok("vol-dumpxml", name, "--pool", "images").out();
-            Schemas.assertValidVolume(xml);
+            LibvirtSchemas.assertValidVolume(xml);
         }
 
         assertEquals("Vol full.img deleted\n", ok("vol-delete", "full.img", "--pool", "images").out());
@@ -221,7 +244,7 @@ class DirPoolEndToEndTest {
                 "--backing-vol", "base.img", "--backing-vol-format", "raw").out());
         String xml = ok("vol-dumpxml", "over.qcow2", "--pool", "images").out();
         assertTrue(xml.contains("<backingStore>") && xml.contains("<path>" + poolDir.resolve("base.img") + "</path>"), xml);
-        Schemas.assertValidVolume(xml);
+        LibvirtSchemas.assertValidVolume(xml);
         JsonNode json = JSON.readTree(ok("--json", "vol-info", "over.qcow2", "--pool", "images").out());
         assertEquals("qcow2", json.get("format").asText());
         assertEquals(poolDir.resolve("base.img").toString(), json.get("backingStore").get("path").asText());
@@ -260,7 +283,7 @@ class DirPoolEndToEndTest {
         assertEquals("Vol a-snap created as a snapshot of a.img\n",
                 ok("vol-snapshot", "a.img", "a-snap", "--pool", "images").out());
         assertTrue(Files.exists(poolDir.resolve("a-snap")));
-        Schemas.assertValidVolume(ok("vol-dumpxml", "a-snap", "--pool", "images").out());
+        LibvirtSchemas.assertValidVolume(ok("vol-dumpxml", "a-snap", "--pool", "images").out());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.libstorage.storagectl;
 
+import org.libstorage.testing.LibvirtSchemas;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -77,7 +78,7 @@ class PoolVerbsTest {
     void poolDefineAsPrintXmlValidatesAndDefinesNothing() {
         Cli.Result r = ok("pool-define-as", "images", "dir", "--target", "/var/lib/images", "--print-xml");
         assertTrue(r.out().contains("<pool type=\"dir\">") || r.out().contains("<pool type='dir'>"), r.out());
-        Schemas.assertValidPool(r.out());
+        LibvirtSchemas.assertValidPool(r.out());
         assertTrue(storage.pools.isEmpty());
     }
 
@@ -196,14 +197,30 @@ class PoolVerbsTest {
     }
 
     @Test
+    void aPoolThatCannotTellItsSpaceSaysUnknownNotZero() throws IOException {
+        defineAndStart("p");
+        storage.pools.get("p").spaceUnknown = true;
+
+        String info = ok("pool-info", "p").out();
+        assertTrue(info.contains("Capacity:       unknown\n") && info.contains("Available:      unknown\n"), info);
+        String list = ok("pool-list", "--details").out();
+        assertTrue(list.lines().anyMatch(l -> l.strip().startsWith("p ") && l.contains("unknown")), list);
+        JsonNode json = new ObjectMapper().readTree(ok("pool-info", "p", "--json").out());
+        assertTrue(json.get("available").isNull(), json.toString());
+        assertTrue(json.get("capacity").isNull(), json.toString());
+        // The XML says what libvirt says of such a pool: 0.
+        assertTrue(ok("pool-dumpxml", "p").out().contains("<available unit='bytes'>0</available>"));
+    }
+
+    @Test
     void poolDumpXmlValidatesAgainstLibvirtsSchema() {
         defineAndStart("p");
         String active = ok("pool-dumpxml", "p").out();
         assertTrue(active.contains("<capacity"), active);
-        Schemas.assertValidPool(active);
+        LibvirtSchemas.assertValidPool(active);
         String inactive = ok("pool-dumpxml", "p", "--inactive").out();
         assertFalse(inactive.contains("<capacity"), inactive);
-        Schemas.assertValidPool(inactive);
+        LibvirtSchemas.assertValidPool(inactive);
     }
 
     @Test
