@@ -213,23 +213,29 @@ public final class Lvm2cmd {
     }
 
     /**
-     * Releases the handle and unhooks the log callback at JVM shutdown. Without this, LVM's
-     * library destructor logs through the upcall from a thread the exiting JVM can no longer
-     * attach, which aborts the process.
+     * Unhooks the log callback and releases the handle at JVM shutdown. The callback goes first:
+     * LVM's library destructors run inside exit(3) on the JVM's VM thread, after every Java thread
+     * has stopped, and one that logs through the upcall there aborts the JVM ("wrong thread state
+     * for upcall", seen in the lab). The callback pointer is cleared again from the hook's own
+     * thread whatever happened on LVM's (a rejected task, a command still running): it is a plain
+     * store in the library, and without a callback LVM writes its few exit messages to stderr.
      */
     private void exit() {
         try {
             thread.submit(() -> {
                 if (!exited) {
                     exited = true;
-                    lvm2cmd_h.lvm2_exit(handle);
                     lvm2cmd_h.lvm2_log_fn(MemorySegment.NULL);
+                    lvm2cmd_h.lvm2_exit(handle);
                 }
-            }).get();
+            }).get(30, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (ExecutionException | java.util.concurrent.RejectedExecutionException e) {
-            // Nothing more can be done while the JVM exits.
+        } catch (ExecutionException | java.util.concurrent.RejectedExecutionException
+                 | java.util.concurrent.TimeoutException e) {
+            // Nothing more can be done while the JVM exits, but the callback must still go.
+        } finally {
+            lvm2cmd_h.lvm2_log_fn(MemorySegment.NULL);
         }
     }
 
