@@ -269,7 +269,23 @@ final class PoolHandle implements Pool {
     public PoolStatus status() {
         return locked("pool-info", state -> new PoolStatus(state.current(), state.active(),
                 storage.registry().isAutostart(name),
-                state.active() ? contents(state, "pool-info").info() : PoolInfo.inactive()));
+                state.active() ? space(state, "pool-info") : PoolInfo.inactive()));
+    }
+
+    /**
+     * The active pool's space: from this process's listing when it is current, else asked of the
+     * driver alone, so that a pool listing does not list every pool's volumes (one statvfs for a
+     * file pool); a driver that cannot tell without a refresh gets one, which is kept.
+     */
+    private PoolInfo space(State state, String operation) {
+        requireActive(state, operation);
+        PoolRuntime runtime = state.runtime();
+        if (runtime.hasContents(state.live().orElseThrow().stamp(), storage.changes(name))) {
+            return runtime.info();
+        }
+        PoolDriver driver = driver(state, operation);
+        Optional<PoolInfo> space = Failures.driverCall(object, operation, driver::space);
+        return space != null && space.isPresent() ? space.get() : contents(state, operation).info();
     }
 
     @Override
@@ -287,7 +303,7 @@ final class PoolHandle implements Pool {
 
     @Override
     public PoolInfo info() {
-        return locked("pool-info", state -> state.active() ? contents(state, "pool-info").info() : PoolInfo.inactive());
+        return locked("pool-info", state -> state.active() ? space(state, "pool-info") : PoolInfo.inactive());
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import org.libstorage.BuildMode;
 import org.libstorage.PoolDefinition;
+import org.libstorage.PoolInfo;
 import org.libstorage.ProgressListener;
 import org.libstorage.VolumeDefinition;
 import org.libstorage.WipeAlgorithm;
@@ -44,6 +45,16 @@ public interface PoolDriver {
      * running ({@link Jobs#isRunning}, from {@link BackendContext#jobs()}).
      */
     PoolContents refresh();
+
+    /**
+     * The pool's space (capacity, allocation, available) alone, without listing its volumes, for
+     * a pool listing or status when no current refresh is at hand; empty (the default) when only
+     * a refresh can tell, which the core then runs (and keeps). A file pool answers with one
+     * {@code statvfs} however many volumes it holds.
+     */
+    default java.util.Optional<PoolInfo> space() {
+        return java.util.Optional.empty();
+    }
 
     /**
      * How this driver keeps a new volume out of sight while a job fills it. True (the default):
