@@ -450,12 +450,31 @@ final class PoolHandle implements Pool {
         if (definition.allocation().orElse(0) <= 0) {
             // Nothing to fill: made and listed in one step under the lock.
             return locked(operation, state -> {
-                PoolRuntime runtime = contents(state, operation);
-                requireNew(state, runtime, definition.name(), volumeObject, operation);
+                requireActive(state, operation);
+                PoolRuntime runtime = state.runtime();
                 PoolDriver driver = driver(state, operation);
+                // Without a current listing (a command's first call), a driver that refuses taken
+                // names itself is not made to list the whole pool first.
+                boolean listed = runtime.hasContents(state.live().orElseThrow().stamp(), storage.changes(name))
+                        || !driver.refusesTakenNames();
+                if (listed) {
+                    requireNew(state, contents(state, operation), definition.name(), volumeObject, operation);
+                } else {
+                    requireFree(claims(state, operation), definition.name(), Claims.Use.CREATE, operation);
+                }
                 VolumeDefinition created = Failures.driverCall(volumeObject, operation,
                         () -> driver.createVolume(definition));
-                VolumeHandle handle = remember(runtime, created, volumeObject, operation);
+                if (created == null) {
+                    throw new StorageException(ErrorCode.INTERNAL_ERROR, volumeObject, operation,
+                            "The backend of pool '" + name + "' reported no volume after " + operation + ".");
+                }
+                VolumeHandle handle;
+                if (listed) {
+                    handle = remember(runtime, created, volumeObject, operation);
+                } else {
+                    runtime.clearContents(); // a listing of before another process's change stays stale
+                    handle = new VolumeHandle(this, created);
+                }
                 changed(runtime);
                 return handle;
             });

@@ -69,6 +69,16 @@ public interface PoolDriver {
     }
 
     /**
+     * Whether {@link #createVolume} itself refuses a name that is taken (any entry by that name,
+     * listed or not) with {@code VOLUME_EXISTS}. True lets the core create a volume without
+     * listing the pool first when it holds no current listing (a command's first call); false
+     * (the default) makes it refresh and check the listing.
+     */
+    default boolean refusesTakenNames() {
+        return false;
+    }
+
+    /**
      * The volume as it is now, re-read from the system (for a file, one stat), or empty when it
      * has vanished. {@code Volume.info()} and {@code definition()} call this, so that sizes
      * after an upload or a resize by another tool are current, as with libvirt's vol-info. The

@@ -54,6 +54,12 @@ public abstract class FilePoolDriver implements PoolDriver {
         return false;
     }
 
+    /** A taken name is refused before anything is made, and the rename into place never replaces. */
+    @Override
+    public boolean refusesTakenNames() {
+        return true;
+    }
+
     @Override
     public PoolContents refresh() {
         return volumes.refresh();
