@@ -42,6 +42,33 @@ public interface Jobs {
      */
     void building(String name);
 
+    /**
+     * Runs {@code fill}, the data-moving step of a job that made a volume first; if it fails,
+     * runs {@code undo} (which removes that volume) under the pool's lock and rethrows, with a
+     * failure of the undo attached as suppressed. An interrupt that stopped the fill is set aside
+     * while undoing, so that it cannot cut the undo short, and restored afterwards.
+     */
+    default <T> T fillOrUndo(java.util.function.Supplier<T> fill, Runnable undo) {
+        try {
+            return fill.get();
+        } catch (RuntimeException | Error e) {
+            boolean interrupted = Thread.interrupted();
+            try {
+                locked(() -> {
+                    undo.run();
+                    return null;
+                });
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            throw e;
+        }
+    }
+
     /** No jobs: for drivers opened outside a Storage (tests, tools). */
     Jobs NONE = new Jobs() {
         @Override

@@ -52,26 +52,17 @@ public final class Blkid {
     }
 
     Blkid(NativeLibrary library) {
-        NativeLibrary probed = library;
-        Calls bound = null;
-        if (library.isAvailable()) {
-            try {
-                // Only now is blkid_h initialised: its static initialiser loads the library.
-                bound = new Calls(
-                        capturingErrno(blkid_h.blkid_new_probe_from_filename$address(),
-                                blkid_h.blkid_new_probe_from_filename$descriptor()),
-                        capturingErrno(blkid_h.blkid_probe_set_device$address(), blkid_h.blkid_probe_set_device$descriptor()),
-                        capturingErrno(blkid_h.blkid_do_safeprobe$address(), blkid_h.blkid_do_safeprobe$descriptor()),
-                        capturingErrno(blkid_h.blkid_do_probe$address(), blkid_h.blkid_do_probe$descriptor()),
-                        capturingErrno(blkid_h.blkid_do_wipe$address(), blkid_h.blkid_do_wipe$descriptor()),
-                        blkid_h.C_POINTER);
-            } catch (RuntimeException | LinkageError e) {
-                // An older libblkid lacking one of the symbols: report it unavailable, never fail hard.
-                probed = NativeLibrary.unusable(library, "it lacks a function libstorage needs: " + e);
-            }
-        }
-        this.library = probed;
-        this.calls = bound;
+        // Only now is blkid_h initialised: its static initialiser loads the library.
+        NativeLibrary.Linked<Calls> linked = library.link(() -> new Calls(
+                capturingErrno(blkid_h.blkid_new_probe_from_filename$address(),
+                        blkid_h.blkid_new_probe_from_filename$descriptor()),
+                capturingErrno(blkid_h.blkid_probe_set_device$address(), blkid_h.blkid_probe_set_device$descriptor()),
+                capturingErrno(blkid_h.blkid_do_safeprobe$address(), blkid_h.blkid_do_safeprobe$descriptor()),
+                capturingErrno(blkid_h.blkid_do_probe$address(), blkid_h.blkid_do_probe$descriptor()),
+                capturingErrno(blkid_h.blkid_do_wipe$address(), blkid_h.blkid_do_wipe$descriptor()),
+                blkid_h.C_POINTER));
+        this.library = linked.library();
+        this.calls = linked.bound();
     }
 
     /** libblkid, probed once. */

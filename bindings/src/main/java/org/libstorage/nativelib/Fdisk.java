@@ -33,17 +33,9 @@ public final class Fdisk {
     private final NativeLibrary library;
 
     Fdisk(NativeLibrary library) {
-        NativeLibrary probed = library;
-        if (library.isAvailable()) {
-            try {
-                // Initialises fdisk_h (whose static initialiser loads the library) only now.
-                fdisk_h.fdisk_reread_changes$address();
-                fdisk_h.fdisk_get_freespaces$address();
-            } catch (RuntimeException | LinkageError e) {
-                probed = NativeLibrary.unusable(library, "it lacks a function libstorage needs: " + e);
-            }
-        }
-        this.library = probed;
+        // Initialises fdisk_h (whose static initialiser loads the library) only now.
+        this.library = library.link(() -> List.of(fdisk_h.fdisk_reread_changes$address(),
+                fdisk_h.fdisk_get_freespaces$address())).library();
     }
 
     /** libfdisk, probed once. */

@@ -35,17 +35,9 @@ public final class Mount {
     private final NativeLibrary library;
 
     Mount(NativeLibrary library) {
-        NativeLibrary probed = library;
-        if (library.isAvailable()) {
-            try {
-                // Initialises mount_h (whose static initialiser loads the library) only now.
-                mount_h.mnt_context_get_excode$address();
-                mount_h.mnt_table_next_fs$address();
-            } catch (RuntimeException | LinkageError e) {
-                probed = NativeLibrary.unusable(library, "it lacks a function libstorage needs: " + e);
-            }
-        }
-        this.library = probed;
+        // Initialises mount_h (whose static initialiser loads the library) only now.
+        this.library = library.link(() -> List.of(mount_h.mnt_context_get_excode$address(),
+                mount_h.mnt_table_next_fs$address())).library();
     }
 
     /** libmount, probed once. */

@@ -2,8 +2,10 @@ package org.libstorage.nativelib;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.SymbolLookup;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The outcome of loading one native library by its versioned soname: either a symbol lookup
@@ -18,13 +20,16 @@ public final class NativeLibrary {
     private final String debianPackage;
     private final SymbolLookup lookup;
     private final String failure;
+    private final Throwable cause;
 
-    private NativeLibrary(String name, String soname, String debianPackage, SymbolLookup lookup, String failure) {
+    private NativeLibrary(String name, String soname, String debianPackage, SymbolLookup lookup, String failure,
+                          Throwable cause) {
         this.name = name;
         this.soname = soname;
         this.debianPackage = debianPackage;
         this.lookup = lookup;
         this.failure = failure;
+        this.cause = cause;
     }
 
     /**
@@ -41,16 +46,54 @@ public final class NativeLibrary {
         Objects.requireNonNull(debianPackage, "debianPackage");
         try {
             SymbolLookup lookup = SymbolLookup.libraryLookup(soname, Arena.global());
-            return new NativeLibrary(name, soname, debianPackage, lookup, null);
+            return new NativeLibrary(name, soname, debianPackage, lookup, null, null);
         } catch (IllegalArgumentException | IllegalCallerException | UnsatisfiedLinkError e) {
             String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            return new NativeLibrary(name, soname, debianPackage, null, reason);
+            return new NativeLibrary(name, soname, debianPackage, null, reason, e);
         }
     }
 
-    /** A library that loaded but cannot be used (an old version lacking a symbol, say). */
-    static NativeLibrary unusable(NativeLibrary loaded, String reason) {
-        return new NativeLibrary(loaded.name, loaded.soname, loaded.debianPackage, null, reason);
+    /**
+     * What a safe wrapper binds once the library has loaded: its jextract header class is
+     * initialised only inside {@code binder}, and a symbol an older version lacks makes the
+     * library {@linkplain #isAvailable() unavailable} (keeping the linker's error as the cause)
+     * instead of failing hard. {@code bound} is null exactly when the library is unavailable.
+     */
+    public record Linked<T>(NativeLibrary library, T bound) {
+    }
+
+    /** Runs {@code binder} if the library loaded; see {@link Linked}. */
+    public <T> Linked<T> link(Supplier<T> binder) {
+        if (!isAvailable()) {
+            return new Linked<>(this, null);
+        }
+        try {
+            return new Linked<>(this, Objects.requireNonNull(binder.get(), "bound"));
+        } catch (RuntimeException | LinkageError e) {
+            // The message names the missing symbol; the error itself stays as the cause.
+            String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            return new Linked<>(unusable("it lacks a function libstorage needs: " + detail, e), null);
+        }
+    }
+
+    /**
+     * This library, or an unavailable one naming the first of {@code symbols} it does not
+     * define; {@code versionHint} (such as " (librbd before Ceph 14)") follows that name.
+     */
+    public NativeLibrary requiringSymbols(List<String> symbols, String versionHint) {
+        if (!isAvailable()) {
+            return this;
+        }
+        for (String symbol : symbols) {
+            if (!hasSymbol(symbol)) {
+                return unusable("it lacks " + symbol + versionHint, null);
+            }
+        }
+        return this;
+    }
+
+    private NativeLibrary unusable(String reason, Throwable why) {
+        return new NativeLibrary(name, soname, debianPackage, null, reason, why);
     }
 
     public String name() {
@@ -87,7 +130,7 @@ public final class NativeLibrary {
     }
 
     LibraryUnavailableException unavailable() {
-        return new LibraryUnavailableException(name, soname, debianPackage, failure);
+        return new LibraryUnavailableException(name, soname, debianPackage, failure, cause);
     }
 
     @Override

@@ -32,20 +32,14 @@ public final class OpenIscsiUsr {
     private final AddressLayout pointer;
 
     OpenIscsiUsr(NativeLibrary library) {
-        NativeLibrary probed = library;
-        AddressLayout bound = null;
-        if (library.isAvailable()) {
-            try {
-                // Only now is openiscsiusr_h initialised: its static initialiser loads the library.
-                openiscsiusr_h.iscsi_sessions_get$address();
-                openiscsiusr_h.iscsi_session_iface_get$address();
-                bound = openiscsiusr_h.C_POINTER;
-            } catch (RuntimeException | LinkageError e) {
-                probed = NativeLibrary.unusable(library, "it lacks a function libstorage needs: " + e);
-            }
-        }
-        this.library = probed;
-        this.pointer = bound;
+        // Only now is openiscsiusr_h initialised: its static initialiser loads the library.
+        NativeLibrary.Linked<AddressLayout> linked = library.link(() -> {
+            openiscsiusr_h.iscsi_sessions_get$address();
+            openiscsiusr_h.iscsi_session_iface_get$address();
+            return openiscsiusr_h.C_POINTER;
+        });
+        this.library = linked.library();
+        this.pointer = linked.bound();
     }
 
     /** libopeniscsiusr, probed once. */

@@ -40,17 +40,8 @@ public final class Rados {
     private final NativeLibrary library;
 
     private Rados(NativeLibrary library) {
-        NativeLibrary probed = library;
-        if (library.isAvailable()) {
-            for (String symbol : List.of("rados_create2", "rados_conf_set", "rados_connect", "rados_ioctx_create",
-                    "rados_ioctx_set_namespace", "rados_get_instance_id")) {
-                if (!library.hasSymbol(symbol)) {
-                    probed = NativeLibrary.unusable(library, "it lacks " + symbol);
-                    break;
-                }
-            }
-        }
-        this.library = probed;
+        this.library = library.requiringSymbols(List.of("rados_create2", "rados_conf_set", "rados_connect",
+                "rados_ioctx_create", "rados_ioctx_set_namespace", "rados_get_instance_id"), "");
     }
 
     /** librados, probed once. */

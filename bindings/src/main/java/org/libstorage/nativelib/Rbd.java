@@ -36,7 +36,9 @@ public final class Rbd {
     public static final long FEATURE_DEEP_FLATTEN = 32L;
 
     /** Linux ERANGE: a list call's buffer was too small (libc's bindings do not carry it). */
+    private static final int ENOENT = 2;
     private static final int ERANGE = 34;
+    private static final int ECANCELED = 125;
     private static final int FLAG_OBJECT_MAP_INVALID = 1;
     private static final int FLAG_FAST_DIFF_INVALID = 2;
 
@@ -50,23 +52,12 @@ public final class Rbd {
     private final MemorySegment noProgress;
 
     private Rbd(NativeLibrary library, Rados rados) {
-        NativeLibrary probed = library;
-        MemorySegment progress = null;
-        if (library.isAvailable()) {
-            for (String symbol : List.of("rbd_create4", "rbd_clone3", "rbd_list2", "rbd_diff_iterate2", "rbd_read2",
-                    "rbd_write2", "rbd_write_zeroes", "rbd_watchers_list")) {
-                if (!library.hasSymbol(symbol)) {
-                    probed = NativeLibrary.unusable(library, "it lacks " + symbol + " (librbd before Ceph 14)");
-                    break;
-                }
-            }
-            if (probed.isAvailable()) {
-                progress = librbd_progress_fn_t.allocate((offset, total, ptr) -> 0, Arena.global());
-            }
-        }
-        this.library = probed;
+        this.library = library.requiringSymbols(List.of("rbd_create4", "rbd_clone3", "rbd_list2", "rbd_diff_iterate2",
+                "rbd_read2", "rbd_write2", "rbd_write_zeroes", "rbd_watchers_list"), " (librbd before Ceph 14)");
         this.rados = rados;
-        this.noProgress = progress;
+        this.noProgress = this.library.isAvailable()
+                ? librbd_progress_fn_t.allocate((offset, total, ptr) -> 0, Arena.global())
+                : null;
     }
 
     /** librbd, probed once (with librados, which it needs). */
@@ -350,6 +341,32 @@ public final class Rbd {
                         MemorySegment.NULL), "rbd_diff_iterate2");
             }
             return Math.min(sum.total.get(), size);
+        }
+
+        /**
+         * Whether anything was written to the image since {@code snapshot} was taken
+         * ({@code rbd_diff_iterate2} from it, whole objects, stopping at the first changed
+         * extent), or its size changed. With a valid fast-diff map this reads only the map.
+         */
+        public boolean changedSince(String snapshot) {
+            requireName("snapshot name", snapshot);
+            requireOpen();
+            long size = stat().size();
+            Snapshot taken = snapshots().stream().filter(s -> s.name().equals(snapshot)).findFirst()
+                    .orElseThrow(() -> Rados.failure(SONAME, "rbd_snap_list", ENOENT, about(io, name) + "@" + snapshot));
+            if (taken.size() != size) {
+                return true;
+            }
+            try (Arena arena = Arena.ofShared()) {
+                MemorySegment cb = rbd_diff_iterate2$cb.allocate((offset, length, exists, arg) -> -ECANCELED, arena);
+                int rc = rbd_h.rbd_diff_iterate2(handle, Libc.cString(arena, snapshot), 0, size, (byte) 0, (byte) 1,
+                        cb, MemorySegment.NULL);
+                if (rc == -ECANCELED) {
+                    return true; // the callback stopped at the first changed extent
+                }
+                check(rc, "rbd_diff_iterate2");
+                return false;
+            }
         }
 
         /** Counts the extents librbd reports as existing; may be called from librbd's threads. */

@@ -59,34 +59,27 @@ public final class ZfsCore {
     private boolean initialised;
 
     ZfsCore(NativeLibrary core, NativeLibrary nvpair) {
-        NativeLibrary probed = core.isAvailable() ? nvpair : core;
-        boolean ok = false;
-        Map<Integer, String> names = Map.of();
-        if (core.isAvailable() && nvpair.isAvailable()) {
-            probed = core;
-            try {
-                // Only now is zfs_h initialised (its static initialiser loads both libraries);
-                // resolving every address here turns a missing symbol into "unusable", once.
-                List.of(zfs_h.libzfs_core_init$address(), zfs_h.lzc_create$address(), zfs_h.lzc_destroy$address(),
-                        zfs_h.lzc_snapshot$address(), zfs_h.lzc_destroy_snaps$address(), zfs_h.lzc_clone$address(),
-                        zfs_h.lzc_exists$address(), zfs_h.lzc_rollback_to$address(), zfs_h.lzc_rename$address(),
-                        zfs_h.lzc_promote$address(), zfs_h.lzc_channel_program_nosync$address(),
-                        zfs_h.nvlist_alloc$address(), zfs_h.nvlist_free$address(), zfs_h.nvlist_add_uint64$address(),
-                        zfs_h.nvlist_add_string$address(), zfs_h.nvlist_add_boolean$address(),
-                        zfs_h.nvlist_next_nvpair$address(), zfs_h.nvpair_name$address(), zfs_h.nvpair_type$address(),
-                        zfs_h.nvpair_value_uint64$address(), zfs_h.nvpair_value_int64$address(),
-                        zfs_h.nvpair_value_int32$address(), zfs_h.nvpair_value_uint32$address(),
-                        zfs_h.nvpair_value_string$address(), zfs_h.nvpair_value_nvlist$address(),
-                        zfs_h.nvpair_value_boolean_value$address());
-                names = zfsErrorNames();
-                ok = true;
-            } catch (RuntimeException | LinkageError e) {
-                probed = NativeLibrary.unusable(core, "it lacks a function libstorage needs: " + e);
-            }
-        }
-        this.library = probed;
-        this.usable = ok;
-        this.zfsErrorNames = names;
+        // Both libraries must load; libnvpair's reason is the one to give when only it is missing.
+        NativeLibrary both = core.isAvailable() && !nvpair.isAvailable() ? nvpair : core;
+        // Only now is zfs_h initialised (its static initialiser loads both libraries);
+        // resolving every address here turns a missing symbol into "unusable", once.
+        NativeLibrary.Linked<Map<Integer, String>> linked = both.link(() -> {
+            List.of(zfs_h.libzfs_core_init$address(), zfs_h.lzc_create$address(), zfs_h.lzc_destroy$address(),
+                    zfs_h.lzc_snapshot$address(), zfs_h.lzc_destroy_snaps$address(), zfs_h.lzc_clone$address(),
+                    zfs_h.lzc_exists$address(), zfs_h.lzc_rollback_to$address(), zfs_h.lzc_rename$address(),
+                    zfs_h.lzc_promote$address(), zfs_h.lzc_channel_program_nosync$address(),
+                    zfs_h.nvlist_alloc$address(), zfs_h.nvlist_free$address(), zfs_h.nvlist_add_uint64$address(),
+                    zfs_h.nvlist_add_string$address(), zfs_h.nvlist_add_boolean$address(),
+                    zfs_h.nvlist_next_nvpair$address(), zfs_h.nvpair_name$address(), zfs_h.nvpair_type$address(),
+                    zfs_h.nvpair_value_uint64$address(), zfs_h.nvpair_value_int64$address(),
+                    zfs_h.nvpair_value_int32$address(), zfs_h.nvpair_value_uint32$address(),
+                    zfs_h.nvpair_value_string$address(), zfs_h.nvpair_value_nvlist$address(),
+                    zfs_h.nvpair_value_boolean_value$address());
+            return zfsErrorNames();
+        });
+        this.library = linked.library();
+        this.usable = linked.bound() != null;
+        this.zfsErrorNames = usable ? linked.bound() : Map.of();
     }
 
     /** libzfs_core and libnvpair, probed once. */

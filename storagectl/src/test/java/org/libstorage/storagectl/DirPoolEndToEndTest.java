@@ -1,5 +1,6 @@
 package org.libstorage.storagectl;
 
+import org.libstorage.testing.LibvirtSchemas;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -90,8 +91,8 @@ class DirPoolEndToEndTest {
 
         String xml = ok("pool-dumpxml", "images").out();
         assertTrue(xml.contains("<path>" + poolDir + "</path>"), xml);
-        Schemas.assertValidPool(xml);
-        Schemas.assertValidPool(ok("pool-dumpxml", "images", "--inactive").out());
+        LibvirtSchemas.assertValidPool(xml);
+        LibvirtSchemas.assertValidPool(ok("pool-dumpxml", "images", "--inactive").out());
 
         assertEquals("Pool images marked as autostarted\n", ok("pool-autostart", "images").out());
         assertTrue(ok("pool-info", "images").out().contains("Autostart:      yes"));
@@ -161,7 +162,7 @@ class DirPoolEndToEndTest {
 
         for (String name : List.of("sparse.img", "disk.qcow2", "full.img")) {
             String xml = ok("vol-dumpxml", name, "--pool", "images").out();
-            Schemas.assertValidVolume(xml);
+            LibvirtSchemas.assertValidVolume(xml);
         }
 
         assertEquals("Vol full.img deleted\n", ok("vol-delete", "full.img", "--pool", "images").out());
@@ -221,7 +222,7 @@ class DirPoolEndToEndTest {
                 "--backing-vol", "base.img", "--backing-vol-format", "raw").out());
         String xml = ok("vol-dumpxml", "over.qcow2", "--pool", "images").out();
         assertTrue(xml.contains("<backingStore>") && xml.contains("<path>" + poolDir.resolve("base.img") + "</path>"), xml);
-        Schemas.assertValidVolume(xml);
+        LibvirtSchemas.assertValidVolume(xml);
         JsonNode json = JSON.readTree(ok("--json", "vol-info", "over.qcow2", "--pool", "images").out());
         assertEquals("qcow2", json.get("format").asText());
         assertEquals(poolDir.resolve("base.img").toString(), json.get("backingStore").get("path").asText());
@@ -260,7 +261,7 @@ class DirPoolEndToEndTest {
         assertEquals("Vol a-snap created as a snapshot of a.img\n",
                 ok("vol-snapshot", "a.img", "a-snap", "--pool", "images").out());
         assertTrue(Files.exists(poolDir.resolve("a-snap")));
-        Schemas.assertValidVolume(ok("vol-dumpxml", "a-snap", "--pool", "images").out());
+        LibvirtSchemas.assertValidVolume(ok("vol-dumpxml", "a-snap", "--pool", "images").out());
     }
 
     @Test

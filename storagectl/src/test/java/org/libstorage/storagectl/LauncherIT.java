@@ -1,5 +1,6 @@
 package org.libstorage.storagectl;
 
+import org.libstorage.testing.LibvirtSchemas;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -90,7 +91,7 @@ class LauncherIT {
         assertEquals("a.img", json.get(0).get("name").asText());
 
         Result xml = launch("--config-dir", config, "vol-dumpxml", "a.img", "--pool", "p");
-        Schemas.assertValidVolume(xml.out());
+        LibvirtSchemas.assertValidVolume(xml.out());
         Result backends = launch("--config-dir", config, "backends");
         assertTrue(backends.out().contains(" dir            yes") || backends.out().contains(" dir   yes"), backends::toString);
 

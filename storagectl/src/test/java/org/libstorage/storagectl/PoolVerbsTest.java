@@ -1,5 +1,6 @@
 package org.libstorage.storagectl;
 
+import org.libstorage.testing.LibvirtSchemas;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -77,7 +78,7 @@ class PoolVerbsTest {
     void poolDefineAsPrintXmlValidatesAndDefinesNothing() {
         Cli.Result r = ok("pool-define-as", "images", "dir", "--target", "/var/lib/images", "--print-xml");
         assertTrue(r.out().contains("<pool type=\"dir\">") || r.out().contains("<pool type='dir'>"), r.out());
-        Schemas.assertValidPool(r.out());
+        LibvirtSchemas.assertValidPool(r.out());
         assertTrue(storage.pools.isEmpty());
     }
 
@@ -200,10 +201,10 @@ class PoolVerbsTest {
         defineAndStart("p");
         String active = ok("pool-dumpxml", "p").out();
         assertTrue(active.contains("<capacity"), active);
-        Schemas.assertValidPool(active);
+        LibvirtSchemas.assertValidPool(active);
         String inactive = ok("pool-dumpxml", "p", "--inactive").out();
         assertFalse(inactive.contains("<capacity"), inactive);
-        Schemas.assertValidPool(inactive);
+        LibvirtSchemas.assertValidPool(inactive);
     }
 
     @Test

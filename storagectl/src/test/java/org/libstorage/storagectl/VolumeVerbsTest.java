@@ -1,5 +1,6 @@
 package org.libstorage.storagectl;
 
+import org.libstorage.testing.LibvirtSchemas;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -87,7 +88,7 @@ class VolumeVerbsTest {
     @Test
     void volCreateAsPrintXmlValidates() {
         String xml = ok("vol-create-as", "p", "a.qcow2", "1G", "--format", "qcow2", "--allocation", "0", "--print-xml").out();
-        Schemas.assertValidVolume(xml);
+        LibvirtSchemas.assertValidVolume(xml);
         assertTrue(storage.pools.get("p").volumes.isEmpty());
     }
 
@@ -212,7 +213,7 @@ class VolumeVerbsTest {
         assertEquals("p", json.get("pool").asText());
         String xml = ok("vol-dumpxml", "a.img", "--pool", "p").out();
         assertTrue(xml.contains("<name>a.img</name>"), xml);
-        Schemas.assertValidVolume(xml);
+        LibvirtSchemas.assertValidVolume(xml);
     }
 
     @Test

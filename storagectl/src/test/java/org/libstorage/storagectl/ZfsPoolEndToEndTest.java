@@ -1,5 +1,6 @@
 package org.libstorage.storagectl;
 
+import org.libstorage.testing.LibvirtSchemas;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -73,7 +74,7 @@ class ZfsPoolEndToEndTest {
                 ok("pool-start", name);
                 String poolXml = ok("pool-dumpxml", name).out();
                 assertTrue(poolXml.contains("<name>" + name + "</name>") && poolXml.contains("<capacity"), poolXml);
-                Schemas.assertValidPool(poolXml);
+                LibvirtSchemas.assertValidPool(poolXml);
 
                 ok("vol-create-as", name, "disk", "32MiB", "--allocation", "0");
                 ok("vol-create-as", name, "full", "16MiB", "--allocation", "16MiB");
@@ -93,7 +94,7 @@ class ZfsPoolEndToEndTest {
                 String cloneXml = ok("vol-dumpxml", "copy", "--pool", name).out();
                 assertTrue(cloneXml.contains("<backingStore>") && cloneXml.contains(name + "/disk@copy"), cloneXml);
                 for (String volume : List.of("disk", "full", "snap", "copy")) {
-                    Schemas.assertValidVolume(ok("vol-dumpxml", volume, "--pool", name).out());
+                    LibvirtSchemas.assertValidVolume(ok("vol-dumpxml", volume, "--pool", name).out());
                 }
 
                 String busy = fails(4, "vol-delete", "disk", "--pool", name).err();

@@ -361,26 +361,10 @@ final class DiskPoolDriver implements PoolDriver {
             return made;
         });
         jobs.reached("partition-created");
-        try {
+        return jobs.fillOrUndo(() -> {
             new PartitionIo(volumeObject(created), operation).fill(created, source, listener);
             return created;
-        } catch (RuntimeException | Error e) {
-            // Deleting the partition must not be cut short by the interrupt that stopped the copy.
-            boolean interrupted = Thread.interrupted();
-            try {
-                jobs.locked(() -> {
-                    deleteVolume(created);
-                    return null;
-                });
-            } catch (RuntimeException cleanup) {
-                e.addSuppressed(cleanup);
-            } finally {
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            throw e;
-        }
+        }, () -> deleteVolume(created));
     }
 
     private static VolumeDefinition resized(VolumeDefinition volume, long capacity) {

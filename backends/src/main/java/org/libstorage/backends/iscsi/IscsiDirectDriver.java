@@ -37,7 +37,7 @@ import org.libstorage.spi.VolumeSource;
  * credentials work, and marks the pool active with a file in its run-time directory (cleared at
  * boot), so another process sharing the configuration sees it active too.
  */
-final class IscsiDirectDriver implements PoolDriver {
+final class IscsiDirectDriver implements LunsAreFixed {
     private static final System.Logger LOG = System.getLogger(IscsiDirectDriver.class.getName());
     private static final String NAME_PREFIX = "unit:0:0:";
 
@@ -145,32 +145,6 @@ final class IscsiDirectDriver implements PoolDriver {
     /** libvirt's key (and path) for a LUN: {@code ip-HOST:PORT-iscsi-IQN-lun-N}. */
     String key(int lun) {
         return "ip-" + endpoint.portal() + "-iscsi-" + endpoint.target() + "-lun-" + lun;
-    }
-
-    @Override
-    public VolumeDefinition createVolume(VolumeDefinition volume) {
-        throw lunsFixed("vol-create");
-    }
-
-    @Override
-    public VolumeDefinition createVolumeFrom(VolumeDefinition volume, VolumeSource source, ProgressListener progress) {
-        throw lunsFixed("vol-create-from");
-    }
-
-    @Override
-    public void deleteVolume(VolumeDefinition volume) {
-        throw lunsFixed("vol-delete");
-    }
-
-    @Override
-    public VolumeDefinition resizeVolume(VolumeDefinition volume, long capacity, boolean allowShrink, boolean allocate) {
-        throw lunsFixed("vol-resize");
-    }
-
-    private StorageException lunsFixed(String operation) {
-        return new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object, operation,
-                "An iSCSI initiator cannot create, delete or resize LUNs (pool '" + definition.name()
-                        + "'); do that on the target, then refresh the pool. To put data onto a LUN, upload it.");
     }
 
     @Override

@@ -55,7 +55,7 @@ import org.libstorage.spi.VolumeSource;
  * device, re-found in sysfs at each operation so a re-login that renamed the disk cannot
  * redirect it.
  */
-final class IscsiKernelDriver implements PoolDriver {
+final class IscsiKernelDriver implements LunsAreFixed {
     private static final System.Logger LOG = System.getLogger(IscsiKernelDriver.class.getName());
     static final Path DEFAULT_TARGET = Path.of("/dev/disk/by-path");
     private static final String NAME_PREFIX = "unit:";
@@ -407,32 +407,6 @@ final class IscsiKernelDriver implements PoolDriver {
         VolumeDefinition now = require(volume, "vol-wipe");
         BlockVolumes.wipe(now, algorithm, progress == null ? ProgressListener.NONE : progress,
                 new IoContext(volumeObject(volume), "vol-wipe"));
-    }
-
-    @Override
-    public VolumeDefinition createVolume(VolumeDefinition volume) {
-        throw lunsFixed("vol-create");
-    }
-
-    @Override
-    public VolumeDefinition createVolumeFrom(VolumeDefinition volume, VolumeSource source, ProgressListener progress) {
-        throw lunsFixed("vol-create-from");
-    }
-
-    @Override
-    public void deleteVolume(VolumeDefinition volume) {
-        throw lunsFixed("vol-delete");
-    }
-
-    @Override
-    public VolumeDefinition resizeVolume(VolumeDefinition volume, long capacity, boolean allowShrink, boolean allocate) {
-        throw lunsFixed("vol-resize");
-    }
-
-    private StorageException lunsFixed(String operation) {
-        return new StorageException(ErrorCode.OPERATION_UNSUPPORTED, object, operation,
-                "An iSCSI initiator cannot create, delete or resize LUNs (pool '" + definition.name()
-                        + "'); do that on the target, then refresh the pool. To put data onto a LUN, upload it.");
     }
 
     private String volumeObject(VolumeDefinition volume) {

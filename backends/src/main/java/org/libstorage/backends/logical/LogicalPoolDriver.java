@@ -498,27 +498,11 @@ final class LogicalPoolDriver implements PoolDriver {
             return made;
         });
         jobs.reached("lv-created");
-        try {
+        return jobs.fillOrUndo(() -> {
             BlockVolumes.fill(created, source, progress == null ? ProgressListener.NONE : progress,
                     new IoContext(volume(created.name()), operation));
             return created;
-        } catch (RuntimeException | Error e) {
-            // Removing the LV must not be cut short by the interrupt that stopped the copy.
-            boolean interrupted = Thread.interrupted();
-            try {
-                jobs.locked(() -> {
-                    deleteVolume(created);
-                    return null;
-                });
-            } catch (RuntimeException cleanup) {
-                e.addSuppressed(cleanup);
-            } finally {
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            throw e;
-        }
+        }, () -> deleteVolume(created));
     }
 
     private static VolumeDefinition withCapacity(VolumeDefinition volume, long capacity) {

@@ -40,7 +40,8 @@ import org.libstorage.spi.VolumeSource;
  * pool open in between calls. Images are opened per operation.
  *
  * <p>Snapshots and clones: a clone of an image of this pool is librbd's copy-on-write clone
- * of a protected snapshot {@code libstorage-clone-NEWNAME} of the source; a volume snapshot
+ * of a protected snapshot {@code libstorage-clone-TIME-NAME} of the source, taken for the first
+ * clone and shared by the next ones as long as nothing is written to the source; a volume snapshot
  * {@code NAME} is a clone of the protected snapshot {@code libstorage-snap-NAME}, so it is a
  * volume of its own, as the API promises. Deleting an image removes such snapshots of its own
  * once no clone depends on them; any other snapshot keeps the image (VOLUME_BUSY).
@@ -317,7 +318,7 @@ final class RbdPoolDriver implements PoolDriver, AutoCloseable {
         String target = volumeObject(volume.name());
         Optional<String> sameCluster = imageOfThisPool(source);
         if (sameCluster.isPresent()) {
-            return cloneImage(ctx, sameCluster.get(), volume, CLONE_SNAPSHOT + volume.name(), operation);
+            return cloneImage(ctx, sameCluster.get(), volume, Optional.empty(), operation);
         }
         long capacity = Math.max(volume.capacity(), source.definition().capacity());
         call(() -> {
@@ -361,31 +362,48 @@ final class RbdPoolDriver implements PoolDriver, AutoCloseable {
     }
 
     /** Snapshot {@code snapshot} of {@code parent}, protected, and a COW clone of it named after {@code volume}. */
-    private VolumeDefinition cloneImage(Rados.IoContext ctx, String parent, VolumeDefinition volume, String snapshot,
-                                        String operation) {
+    /**
+     * Clones {@code parent} as {@code volume}, from a new protected snapshot named {@code snapshotName},
+     * or, when that is empty, from the parent's shared clone snapshot (made if the parent
+     * changed since the last one).
+     */
+    private VolumeDefinition cloneImage(Rados.IoContext ctx, String parent, VolumeDefinition volume,
+                                        Optional<String> snapshotName, String operation) {
         String target = volumeObject(volume.name());
         long size = call(() -> {
             long features;
             long parentSize;
+            String snapshot;
+            boolean made = false;
             try (Rbd.Image image = rbd.open(ctx, parent, false)) {
                 features = image.features();
                 parentSize = image.stat().size();
-                image.createSnapshot(snapshot);
-                try {
-                    image.protectSnapshot(snapshot);
-                } catch (RuntimeException e) {
-                    removeQuietly(image, snapshot, e);
-                    throw e;
+                Optional<String> unchanged = snapshotName.isEmpty() ? unchangedCloneSnapshot(image) : Optional.empty();
+                if (unchanged.isPresent()) {
+                    snapshot = unchanged.get();
+                } else {
+                    snapshot = snapshotName.orElse(
+                            CLONE_SNAPSHOT + Long.toString(System.currentTimeMillis(), 36) + "-" + volume.name());
+                    image.createSnapshot(snapshot);
+                    made = true;
+                    try {
+                        image.protectSnapshot(snapshot);
+                    } catch (RuntimeException e) {
+                        removeQuietly(image, snapshot, e);
+                        throw e;
+                    }
                 }
             }
             try {
                 rbd.clone(ctx, parent, snapshot, ctx, volume.name(), OptionalLong.of(features));
             } catch (RuntimeException e) {
-                try (Rbd.Image image = rbd.open(ctx, parent, false)) {
-                    image.unprotectSnapshot(snapshot);
-                    image.removeSnapshot(snapshot);
-                } catch (RuntimeException cleanup) {
-                    e.addSuppressed(cleanup);
+                if (made) {
+                    try (Rbd.Image image = rbd.open(ctx, parent, false)) {
+                        image.unprotectSnapshot(snapshot);
+                        image.removeSnapshot(snapshot);
+                    } catch (RuntimeException cleanup) {
+                        e.addSuppressed(cleanup);
+                    }
                 }
                 throw e;
             }
@@ -397,6 +415,19 @@ final class RbdPoolDriver implements PoolDriver, AutoCloseable {
             return Math.max(parentSize, volume.capacity());
         }, target, operation);
         return created(volume.name(), size);
+    }
+
+    /**
+     * The newest protected clone snapshot of {@code image} if nothing was written to the image
+     * since: a snapshot and its protection are two cluster-wide updates, so clones of an image
+     * that did not change share one, as with {@code rbd clone} scripts and libvirt.
+     */
+    private static Optional<String> unchangedCloneSnapshot(Rbd.Image image) {
+        return image.snapshots().stream()
+                .filter(s -> s.name().startsWith(CLONE_SNAPSHOT))
+                .max(java.util.Comparator.comparingLong(Rbd.Snapshot::id))
+                .map(Rbd.Snapshot::name)
+                .filter(name -> image.snapshotProtected(name) && !image.changedSince(name));
     }
 
     private static void removeQuietly(Rbd.Image image, String snapshot, RuntimeException failure) {
@@ -508,7 +539,7 @@ final class RbdPoolDriver implements PoolDriver, AutoCloseable {
         String operation = "vol-snapshot";
         Rados.IoContext ctx = io(operation);
         VolumeDefinition snapshot = VolumeDefinition.builder(snapshotName, volume.capacity()).build();
-        return cloneImage(ctx, volume.name(), snapshot, VOLUME_SNAPSHOT + snapshotName, operation);
+        return cloneImage(ctx, volume.name(), snapshot, Optional.of(VOLUME_SNAPSHOT + snapshotName), operation);
     }
 
     @Override

@@ -4,13 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.thaiopensource.util.PropertyMapBuilder;
-import com.thaiopensource.validate.ValidateProperty;
-import com.thaiopensource.validate.ValidationDriver;
-import java.io.StringReader;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.List;
 import java.util.Optional;
@@ -28,23 +22,18 @@ import org.libstorage.nativelib.LoopDevice;
 import org.libstorage.spi.BackendContext;
 import org.libstorage.spi.PoolContents;
 import org.libstorage.spi.PoolDriver;
+import org.libstorage.testing.LibvirtSchemas;
 import org.libstorage.testing.Requirements;
 import org.libstorage.xml.PoolXml;
 import org.libstorage.xml.VolumeXml;
-import org.xml.sax.ErrorHandler;
-import org.xml.sax.InputSource;
-import org.xml.sax.SAXParseException;
 
 /** What disk and fs pools report, written as libvirt XML, validates against libvirt's own schemas. */
 class BlockPoolXmlTest {
-    private static final Path SCHEMAS = Path.of("/usr/share/libvirt/schemas");
-
     @TempDir
     Path dir;
 
     @Test
     void partitionVolumesAndBothPoolsValidate() throws Exception {
-        Requirements.require(Files.isReadable(SCHEMAS.resolve("storagevol.rng")), "libvirt's schemas (Debian libvirt0)");
         Requirements.require(Requirements.hasCommand("mkfs.ext4"), "mkfs.ext4 (Debian e2fsprogs)");
         try (LoopFixture loops = new LoopFixture(dir)) {
             LoopDevice loop = loops.attach("disk.img", 64 * LoopFixture.MIB);
@@ -57,9 +46,9 @@ class BlockPoolXmlTest {
             disks.createVolume(VolumeDefinition.builder("b", 8 * LoopFixture.MIB).format(new VolumeFormat("linux-swap")).build());
             PoolContents contents = disks.refresh();
             for (VolumeDefinition volume : contents.volumes()) {
-                assertValid("storagevol.rng", VolumeXml.write(volume));
+                LibvirtSchemas.assertValid("storagevol.rng", VolumeXml.write(volume));
             }
-            assertValid("storagepool.rng", PoolXml.write(disks.definition(), Optional.of(contents.info())));
+            LibvirtSchemas.assertValid("storagepool.rng", PoolXml.write(disks.definition(), Optional.of(contents.info())));
 
             // The refresh reports the device's free extents, which the active pool's XML shows.
             PoolSource found = contents.source().orElseThrow();
@@ -69,7 +58,7 @@ class BlockPoolXmlTest {
             String active = PoolXml.write(disks.definition().toBuilder().source(found).build(),
                     Optional.of(contents.info()));
             assertTrue(active.contains("<freeExtent start="), active);
-            assertValid("storagepool.rng", active);
+            LibvirtSchemas.assertValid("storagepool.rng", active);
 
             PoolDriver files = new FsBackend().open(PoolDefinition.builder(PoolType.FS, "files")
                     .source(PoolSource.builder().device(loop.partition(1)).format("ext4").build())
@@ -77,35 +66,10 @@ class BlockPoolXmlTest {
             files.build(BuildMode.NO_OVERWRITE);
             files.start();
             try {
-                assertValid("storagepool.rng", PoolXml.write(files.definition(), Optional.of(files.refresh().info())));
+                LibvirtSchemas.assertValid("storagepool.rng", PoolXml.write(files.definition(), Optional.of(files.refresh().info())));
             } finally {
                 files.stop();
             }
         }
-    }
-
-    private static void assertValid(String schema, String xml) throws Exception {
-        List<String> errors = new ArrayList<>();
-        ErrorHandler collect = new ErrorHandler() {
-            @Override
-            public void warning(SAXParseException e) {
-            }
-
-            @Override
-            public void error(SAXParseException e) {
-                errors.add(e.getMessage());
-            }
-
-            @Override
-            public void fatalError(SAXParseException e) {
-                errors.add(e.getMessage());
-            }
-        };
-        PropertyMapBuilder properties = new PropertyMapBuilder();
-        properties.put(ValidateProperty.ERROR_HANDLER, collect);
-        ValidationDriver driver = new ValidationDriver(properties.toPropertyMap());
-        driver.loadSchema(ValidationDriver.fileInputSource(SCHEMAS.resolve(schema).toFile()));
-        driver.validate(new InputSource(new StringReader(xml)));
-        assertEquals(List.of(), errors, xml);
     }
 }

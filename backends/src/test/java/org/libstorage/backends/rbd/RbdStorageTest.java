@@ -2,6 +2,7 @@ package org.libstorage.backends.rbd;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -121,6 +122,13 @@ class RbdStorageTest {
         return b.array();
     }
 
+    /** The {@code pool/image@snapshot} that {@code rbd info} names as an image's parent. */
+    private String parentOf(String image) throws Exception {
+        return ceph.rbd("info", cephPool + "/" + image).lines().map(String::strip)
+                .filter(line -> line.startsWith("parent: ")).map(line -> line.substring("parent: ".length()))
+                .findFirst().orElseThrow(() -> new AssertionError(image + " has no parent"));
+    }
+
     @Test
     void volumesLiveThroughTheirWholeLifeInACephPool() throws Exception {
         Pool pool = definePool("");
@@ -145,9 +153,22 @@ class RbdStorageTest {
         Volume clone = pool.createVolumeFrom(VolumeDefinition.builder("clone", 64 * MIB).build(), disk,
                 ProgressListener.NONE);
         assertEquals(0, clone.info().allocation(), "a clone owns nothing until written");
+        // Clones of an origin that did not change share one snapshot of it.
+        Volume twin = pool.createVolumeFrom(VolumeDefinition.builder("twin", 64 * MIB).build(), disk,
+                ProgressListener.NONE);
+        String shared = parentOf("clone");
+        assertTrue(shared.startsWith(cephPool + "/disk@libstorage-clone-"), shared);
+        assertEquals(shared, parentOf("twin"));
         upload(disk, 8 * MIB, new byte[4096]);
         assertArrayEquals(data, download(clone, 8 * MIB, data.length));
-        assertTrue(ceph.rbd("info", cephPool + "/clone").contains("parent: " + cephPool + "/disk@libstorage-clone-clone"));
+        assertArrayEquals(data, download(twin, 8 * MIB, data.length));
+        // Once the origin changed, the next clone gets a snapshot of its own, with the new data.
+        Volume later = pool.createVolumeFrom(VolumeDefinition.builder("later", 64 * MIB).build(), disk,
+                ProgressListener.NONE);
+        assertNotEquals(shared, parentOf("later"));
+        assertArrayEquals(new byte[4096], download(later, 8 * MIB, 4096));
+        twin.delete();
+        later.delete();
 
         // A snapshot is a volume of its own holding the data of that moment.
         Volume snap = disk.snapshot("disk-snap");

@@ -1,4 +1,4 @@
-package org.libstorage.xml;
+package org.libstorage.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.xml.parsers.ParserConfigurationException;
 import javax.xml.parsers.SAXParserFactory;
-import org.libstorage.testing.Requirements;
 import org.xml.sax.ErrorHandler;
 import org.xml.sax.InputSource;
 import org.xml.sax.SAXException;
@@ -30,24 +29,24 @@ import org.xml.sax.XMLReader;
  * Validates documents against libvirt's own RelaxNG schemas (Debian package libvirt0), loaded by
  * file path so their {@code <include href='basictypes.rng'/>} resolve next to them. Under
  * {@code CI=true} a missing schema fails the test; elsewhere the test is skipped with a message.
- * Each schema is compiled once per test run.
+ * Each schema is compiled once per test run. Every module's tests use this one class.
  */
-final class LibvirtSchemas {
-    static final Path DIRECTORY = Path.of(System.getenv().getOrDefault("LIBVIRT_SCHEMAS", "/usr/share/libvirt/schemas"));
+public final class LibvirtSchemas {
+    public static final Path DIRECTORY = Path.of(System.getenv().getOrDefault("LIBVIRT_SCHEMAS", "/usr/share/libvirt/schemas"));
     private static final Map<String, Schema> COMPILED = new ConcurrentHashMap<>();
 
     private LibvirtSchemas() {
     }
 
-    static void assertValidPool(String xml) {
+    public static void assertValidPool(String xml) {
         assertValid("storagepool.rng", xml);
     }
 
-    static void assertValidVolume(String xml) {
+    public static void assertValidVolume(String xml) {
         assertValid("storagevol.rng", xml);
     }
 
-    static void assertValid(String schemaName, String xml) {
+    public static void assertValid(String schemaName, String xml) {
         List<String> errors = errors(schemaName, xml);
         if (!errors.isEmpty()) {
             fail("The document does not validate against " + schemaName + ": " + errors + "\n" + xml);
@@ -55,7 +54,7 @@ final class LibvirtSchemas {
     }
 
     /** The validation errors of {@code xml} against libvirt's schema {@code schemaName}. */
-    static List<String> errors(String schemaName, String xml) {
+    public static List<String> errors(String schemaName, String xml) {
         Schema schema = COMPILED.computeIfAbsent(schemaName, LibvirtSchemas::compile);
         List<String> errors = new ArrayList<>();
         ErrorHandler collect = new ErrorHandler() {
@@ -77,7 +76,7 @@ final class LibvirtSchemas {
         properties.put(ValidateProperty.ERROR_HANDLER, collect);
         Validator validator = schema.createValidator(properties.toPropertyMap());
         try {
-            SAXParserFactory factory = SAXParserFactory.newDefaultInstance();
+            SAXParserFactory factory = SAXParserFactory.newInstance();
             factory.setNamespaceAware(true);
             XMLReader reader = factory.newSAXParser().getXMLReader();
             reader.setContentHandler(validator.getContentHandler());
