@@ -7,6 +7,7 @@ import static org.libstorage.nativelib.Downcalls.errno;
 import static org.libstorage.nativelib.Downcalls.unchecked;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -128,26 +129,55 @@ public final class Libc {
     // ---- downcall handles, each linked on first use ----------------------------------------
     // Linking a downcall generates classes; a short command uses a few of these, so each is
     // linked when its holder class is first touched, not all of them when Libc is made.
+    //
+    // The calls every command makes (a create, a stat, a pool's space) are linked from the
+    // symbol's name and a descriptor of jextract's layouts rather than through jextract's
+    // accessors: touching libc_h.f$address() or $descriptor() (or makeInvoker) initializes a
+    // holder that links jextract's own handle too, one without errno capture that is never
+    // called, so each function cost two generated stubs a process. LibcTest checks each of these
+    // descriptors equals jextract's.
+    private static final class Symbols {
+        static final java.lang.foreign.SymbolLookup LIBC =
+                java.lang.foreign.SymbolLookup.libraryLookup(SONAME, Arena.global());
+    }
+
+    private static MethodHandle libcCall(String symbol, FunctionDescriptor descriptor) {
+        return capturingErrno(Symbols.LIBC.findOrThrow(symbol), descriptor);
+    }
+
+    /** The descriptors of {@link #libcCall}s, by symbol, for LibcTest to compare with jextract's. */
+    static final Map<String, FunctionDescriptor> DESCRIPTORS = Map.of(
+            "open", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_POINTER, libc_h.C_INT, libc_h.C_INT),
+            "openat", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_INT, libc_h.C_POINTER, libc_h.C_INT, libc_h.C_INT),
+            "close", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_INT),
+            "statx", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_INT, libc_h.C_POINTER, libc_h.C_INT, libc_h.C_INT,
+                    libc_h.C_POINTER),
+            "ftruncate", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_INT, libc_h.C_LONG),
+            "fchmod", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_INT, libc_h.C_INT),
+            "renameat2", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_INT, libc_h.C_POINTER, libc_h.C_INT,
+                    libc_h.C_POINTER, libc_h.C_INT),
+            "statvfs", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_POINTER, libc_h.C_POINTER));
+
     private static final class OpenCall {
         static final MethodHandle H =
-                capturingErrnoVariadic(libc_h.open.address(), libc_h.open.makeInvoker(libc_h.C_INT).descriptor(), 2);
+                capturingErrnoVariadic(Symbols.LIBC.findOrThrow("open"), DESCRIPTORS.get("open"), 2);
     }
 
     private static final class OpenatCall {
         static final MethodHandle H =
-                capturingErrnoVariadic(libc_h.openat.address(), libc_h.openat.makeInvoker(libc_h.C_INT).descriptor(), 3);
+                capturingErrnoVariadic(Symbols.LIBC.findOrThrow("openat"), DESCRIPTORS.get("openat"), 3);
     }
 
     private static final class CloseCall {
-        static final MethodHandle H = capturingErrno(libc_h.close$address(), libc_h.close$descriptor());
+        static final MethodHandle H = libcCall("close", DESCRIPTORS.get("close"));
     }
 
     private static final class StatxCall {
-        static final MethodHandle H = capturingErrno(libc_h.statx$address(), libc_h.statx$descriptor());
+        static final MethodHandle H = libcCall("statx", DESCRIPTORS.get("statx"));
     }
 
     private static final class FtruncateCall {
-        static final MethodHandle H = capturingErrno(libc_h.ftruncate$address(), libc_h.ftruncate$descriptor());
+        static final MethodHandle H = libcCall("ftruncate", DESCRIPTORS.get("ftruncate"));
     }
 
     private static final class FallocateCall {
@@ -187,7 +217,7 @@ public final class Libc {
     }
 
     private static final class StatvfsCall {
-        static final MethodHandle H = capturingErrno(libc_h.statvfs$address(), libc_h.statvfs$descriptor());
+        static final MethodHandle H = libcCall("statvfs", DESCRIPTORS.get("statvfs"));
     }
 
     private static final class FstatvfsCall {
@@ -221,11 +251,11 @@ public final class Libc {
     }
 
     private static final class Renameat2Call {
-        static final MethodHandle H = capturingErrno(libc_h.renameat2$address(), libc_h.renameat2$descriptor());
+        static final MethodHandle H = libcCall("renameat2", DESCRIPTORS.get("renameat2"));
     }
 
     private static final class FchmodCall {
-        static final MethodHandle H = capturingErrno(libc_h.fchmod$address(), libc_h.fchmod$descriptor());
+        static final MethodHandle H = libcCall("fchmod", DESCRIPTORS.get("fchmod"));
     }
 
     private static final class FchownCall {

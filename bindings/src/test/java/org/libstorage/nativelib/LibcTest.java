@@ -24,6 +24,21 @@ class LibcTest {
     @TempDir
     Path dir;
 
+    /** The calls linked by name (not through jextract's accessors) have jextract's signatures. */
+    @Test
+    void descriptorsLinkedByNameAreJextractsOwn() {
+        var jextract = java.util.Map.of(
+                "open", org.libstorage.bindings.libc.libc_h.open.makeInvoker(org.libstorage.bindings.libc.libc_h.C_INT).descriptor(),
+                "openat", org.libstorage.bindings.libc.libc_h.openat.makeInvoker(org.libstorage.bindings.libc.libc_h.C_INT).descriptor(),
+                "close", org.libstorage.bindings.libc.libc_h.close$descriptor(),
+                "statx", org.libstorage.bindings.libc.libc_h.statx$descriptor(),
+                "ftruncate", org.libstorage.bindings.libc.libc_h.ftruncate$descriptor(),
+                "fchmod", org.libstorage.bindings.libc.libc_h.fchmod$descriptor(),
+                "renameat2", org.libstorage.bindings.libc.libc_h.renameat2$descriptor(),
+                "statvfs", org.libstorage.bindings.libc.libc_h.statvfs$descriptor());
+        assertEquals(jextract, Libc.DESCRIPTORS);
+    }
+
     @Test
     void openOfAMissingFileReportsEnoentWithFunctionAndLibrary() {
         NativeCallException e = assertThrows(NativeCallException.class,
