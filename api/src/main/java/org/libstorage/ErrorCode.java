@@ -26,7 +26,9 @@ public enum ErrorCode {
     NATIVE_FAILURE(Category.SYSTEM),
     COMMAND_FAILED(Category.SYSTEM),
     IO_ERROR(Category.SYSTEM),
-    INTERNAL_ERROR(Category.SYSTEM);
+    INTERNAL_ERROR(Category.SYSTEM),
+    /** The events asked for are older than the oldest the event journal still keeps. */
+    EVENTS_EXPIRED(Category.NOT_FOUND);
 
     /** Families of error codes; storagectl maps each to its own exit status. */
     public enum Category {

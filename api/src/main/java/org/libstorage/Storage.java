@@ -74,6 +74,24 @@ public interface Storage extends AutoCloseable {
     /** Starts every pool marked autostart that is not running; returns those it started. */
     List<Pool> startAutostartPools();
 
+    /**
+     * The host's storage events: first those the journal holds from {@code fromSequence} on
+     * (inclusive; {@link StorageEvent#OLDEST} for all it keeps, {@link StorageEvent#NEW} for none),
+     * then each new one as any process on the host makes a change, until the subscriber cancels
+     * or this Storage closes. Each subscription reads the journal on its own thread, delivers
+     * events in sequence order and never more than requested.
+     *
+     * <p>While a subscription runs, files that appear in or vanish from an active dir or fs pool's
+     * directory by other means than libstorage become {@code APPEARED}/{@code DISAPPEARED} events
+     * (one process on the host watches each pool).
+     *
+     * @throws StorageException {@link ErrorCode#EVENTS_EXPIRED} when {@code fromSequence} is older
+     *         than the oldest event kept (the message names it); {@link ErrorCode#INVALID_ARGUMENT}
+     *         when it lies past the next event to come. A subscription that falls behind the
+     *         journal's retention later gets the same {@code EVENTS_EXPIRED} through {@code onError}.
+     */
+    java.util.concurrent.Flow.Publisher<StorageEvent> events(long fromSequence);
+
     @Override
     void close();
 }

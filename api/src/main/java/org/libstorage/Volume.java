@@ -52,6 +52,20 @@ public interface Volume {
      * A channel writing at {@code offset}, at most {@code length} bytes (-1: up to capacity).
      * Runs of zeros are left as holes where the storage is sparse. Fails as {@link #download}'s
      * channel does ({@code NO_SPACE} when the storage is full).
+     *
+     * <p>With a length given, the room is checked before anything is written: a range past the
+     * volume's end is {@code INVALID_ARGUMENT}, and {@code NO_SPACE} (with the numbers) when the
+     * pool's free space cannot take the upload counting every byte as data, less what the volume
+     * already holds. {@link #upload(long, long, long)} counts only the data a source really has.
      */
     WritableByteChannel upload(long offset, long length);
+
+    /**
+     * As {@link #upload(long, long)}, for a source of which only {@code dataBytes} of the
+     * {@code length} are data (the rest whole zero blocks, which become holes): the free-space
+     * check counts those, so a sparse image fits a pool with room for its data alone.
+     */
+    default WritableByteChannel upload(long offset, long length, long dataBytes) {
+        return upload(offset, length);
+    }
 }

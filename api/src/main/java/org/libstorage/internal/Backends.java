@@ -12,11 +12,13 @@ import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.libstorage.BackendStatus;
 import org.libstorage.ErrorCode;
 import org.libstorage.PoolType;
 import org.libstorage.StorageException;
+import org.libstorage.spi.BackendContext;
 import org.libstorage.spi.HostDeviceProvider;
 import org.libstorage.spi.PoolBackend;
 
@@ -36,6 +38,8 @@ final class Backends {
 
     private final Map<PoolType, List<Lazy>> byType;
     private final Supplier<List<HostDeviceProvider>> deviceProviders;
+    /** The context each backend's status check gets: the Storage's backend options. */
+    private final Function<PoolType, BackendContext> contexts;
     /**
      * Each backend's last status and when it was taken. A status check may search PATH or probe
      * a library, and every pool call asks for it; tools rarely come and go within a second.
@@ -100,8 +104,19 @@ final class Backends {
     }
 
     private Backends(Map<PoolType, List<Lazy>> byType, Supplier<List<HostDeviceProvider>> deviceProviders) {
+        this(byType, memoize(deviceProviders), type -> null);
+    }
+
+    private Backends(Map<PoolType, List<Lazy>> byType, Supplier<List<HostDeviceProvider>> deviceProviders,
+                     Function<PoolType, BackendContext> contexts) {
         this.byType = byType;
-        this.deviceProviders = memoize(deviceProviders);
+        this.deviceProviders = deviceProviders;
+        this.contexts = contexts;
+    }
+
+    /** These backends, asked for their status with the context {@code contexts} gives for their type. */
+    Backends withContexts(Function<PoolType, BackendContext> contexts) {
+        return new Backends(byType, deviceProviders, contexts);
     }
 
     static Backends load() {
@@ -229,14 +244,14 @@ final class Backends {
         if (cached != null && now - cached.takenAtNanos() < STATUS_TTL_NANOS) {
             return cached.status();
         }
-        BackendStatus status = checkStatus(backend);
+        BackendStatus status = checkStatus(backend, contexts.apply(backend.type()));
         statuses.put(backend, new TimedStatus(status, now));
         return status;
     }
 
-    private static BackendStatus checkStatus(PoolBackend backend) {
+    private static BackendStatus checkStatus(PoolBackend backend, BackendContext context) {
         try {
-            BackendStatus status = backend.status();
+            BackendStatus status = context == null ? backend.status() : backend.status(context);
             if (status == null) {
                 return BackendStatus.unavailable(backend.type(), backend.getClass().getName() + ".status() returned null");
             }

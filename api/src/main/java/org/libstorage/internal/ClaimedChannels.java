@@ -24,12 +24,13 @@ final class ClaimedChannels {
         return new Readable(channel, claim);
     }
 
-    static WritableByteChannel writable(WritableByteChannel channel, Claims.Held claim) {
+    /** {@code closed} runs once, after the first close that succeeds (the upload's event). */
+    static WritableByteChannel writable(WritableByteChannel channel, Claims.Held claim, Runnable closed) {
         if (channel == null) {
             claim.close();
             throw noChannel(claim);
         }
-        return new Writable(channel, claim);
+        return new Writable(channel, claim, closed, new java.util.concurrent.atomic.AtomicBoolean());
     }
 
     private static StorageException noChannel(Claims.Held claim) {
@@ -68,7 +69,8 @@ final class ClaimedChannels {
         }
     }
 
-    private record Writable(WritableByteChannel channel, Claims.Held claim)
+    private record Writable(WritableByteChannel channel, Claims.Held claim, Runnable closed,
+                            java.util.concurrent.atomic.AtomicBoolean done)
             implements WritableByteChannel, DelegatingChannel {
         @Override
         public java.nio.channels.Channel delegate() {
@@ -88,6 +90,9 @@ final class ClaimedChannels {
         @Override
         public void close() throws IOException {
             ClaimedChannels.close(channel, claim);
+            if (done.compareAndSet(false, true)) {
+                closed.run();
+            }
         }
     }
 }

@@ -28,6 +28,7 @@ import org.libstorage.StorageConfig;
 import org.libstorage.StorageException;
 import org.libstorage.Volume;
 import org.libstorage.spi.BackendContext;
+import org.libstorage.spi.Jobs;
 import org.libstorage.spi.HostDeviceProvider;
 import org.libstorage.spi.PoolBackend;
 import org.libstorage.spi.PoolDriver;
@@ -50,6 +51,11 @@ public final class DefaultStorage implements Storage {
     private final Claims claims;
     private final Backends backends;
     private final ConcurrentMap<String, PoolRuntime> runtimes = new ConcurrentHashMap<>();
+    private final Journal journal;
+    private final java.util.Set<EventSubscription> subscriptions = ConcurrentHashMap.newKeySet();
+    private final PoolWatcher watcher;
+    /** {@code events.journal=off}: this Storage journals nothing (to measure what the journal costs). */
+    private final boolean journalOff;
     private volatile boolean closed;
 
     private DefaultStorage(StorageConfig config, Backends backends) {
@@ -57,7 +63,35 @@ public final class DefaultStorage implements Storage {
         this.layout = Layout.of(config);
         this.registry = new Registry(layout, config.stageHook());
         this.claims = new Claims(layout);
-        this.backends = backends;
+        // Every entry point of a backend sees the Storage's backend options, status checks too.
+        this.backends = backends.withContexts(this::backendContext);
+        this.journal = new Journal(layout.events(),
+                option(config, "events.segment-bytes", Journal.DEFAULT_SEGMENT_BYTES),
+                (int) option(config, "events.segments", Journal.DEFAULT_SEGMENTS));
+        this.watcher = new PoolWatcher(this, journal, () -> !closed && !subscriptions.isEmpty());
+        this.journalOff = "off".equals(config.backendOptions().get("events.journal"));
+    }
+
+    /** The context of a backend outside any pool: its own run-time directory (not made here), no jobs. */
+    private BackendContext backendContext(PoolType type) {
+        return new BackendContext(layout.backendState(type), config.secrets(), Jobs.NONE, config.backendOptions());
+    }
+
+    private static long option(StorageConfig config, String name, long fallback) {
+        String value = config.backendOptions().get(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            long parsed = Long.parseLong(value.strip());
+            if (parsed > 0) {
+                return parsed;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new StorageException(ErrorCode.INVALID_ARGUMENT, null, "open",
+                "The option " + name + " must be a positive whole number, not '" + value + "'.");
     }
 
     public static Storage open(StorageConfig config) {
@@ -195,6 +229,7 @@ public final class DefaultStorage implements Storage {
                     }
                 }
                 registry.writeDefinition(xml, name, operation);
+                event(EventRecords.Draft.pool(org.libstorage.StorageEvent.PoolEvent.Kind.DEFINED, uuid, name));
             }
         }
         LOG.log(Level.DEBUG, "{0} {1}: defined", operation, object);
@@ -247,6 +282,13 @@ public final class DefaultStorage implements Storage {
         if (path == null) {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, null, operation, "No volume path was given.");
         }
+        // The path as given names a volume whose path is spelled that way; only a path that
+        // names none is resolved (symlinks, hard links: a realpath and a stat) and asked again.
+        Path spelled = path.toAbsolutePath().normalize();
+        Optional<Volume> found = findVolume(operation, runtime -> runtime.volumeBySpelledPath(spelled));
+        if (found.isPresent()) {
+            return found;
+        }
         PoolRuntime.ResolvedPath wanted = PoolRuntime.ResolvedPath.of(path);
         return findVolume(operation, runtime -> runtime.volumeByPath(wanted, path));
     }
@@ -291,8 +333,14 @@ public final class DefaultStorage implements Storage {
         Optional<PoolSource> given = hint == null ? Optional.empty() : hint;
         PoolBackend backend = backends.requireAvailable(type, null, operation);
         LOG.log(Level.DEBUG, "{0} for type {1}", operation, type);
+        BackendContext context = backendContext(type);
+        try {
+            Modes.createDirectories(context.stateDir());
+        } catch (IOException e) {
+            throw Failures.io("pool type " + type, operation, "create the run-time directory " + context.stateDir(), e);
+        }
         List<PoolSource> sources = Failures.driverCall("pool type " + type, operation,
-                () -> backend.findPoolSources(given));
+                () -> backend.findPoolSources(given, context));
         return sources == null ? List.of() : List.copyOf(sources);
     }
 
@@ -322,11 +370,52 @@ public final class DefaultStorage implements Storage {
     }
 
     @Override
+    public java.util.concurrent.Flow.Publisher<org.libstorage.StorageEvent> events(long fromSequence) {
+        ensureOpen("event");
+        // Check now, so a sequence the journal no longer keeps fails here, precisely, not only later.
+        JournalCursor.at(journal, fromSequence).close();
+        return subscriber -> {
+            Objects.requireNonNull(subscriber, "subscriber");
+            EventSubscription[] self = new EventSubscription[1];
+            self[0] = new EventSubscription(subscriber, journal, fromSequence, () -> subscriptions.remove(self[0]));
+            subscriptions.add(self[0]);
+            if (closed) {
+                self[0].complete();
+            }
+            self[0].start();
+            if (!closed && !"off".equals(config.backendOptions().get("events.watch"))) {
+                watcher.start(); // while anyone listens, files put into pools by other means are events too
+            }
+        };
+    }
+
+    /**
+     * Appends a change to the event journal. The change is made by then, so a journal that cannot
+     * be written must not turn it into a failure: the event is lost, and the log says so.
+     */
+    void event(EventRecords.Draft draft) {
+        if (journalOff) {
+            return;
+        }
+        try {
+            journal.append(draft);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "cannot append the event " + draft.operation() + " of pool '" + draft.pool()
+                    + "' to the event journal in " + journal.directory() + "; subscribers will not see it", e);
+        }
+    }
+
+    @Override
     public void close() {
         closed = true;
+        for (EventSubscription subscription : subscriptions) {
+            subscription.complete();
+        }
+        watcher.stop();
         for (PoolRuntime runtime : runtimes.values()) {
             runtime.close();
         }
+        journal.close();
     }
 
     @Override
@@ -410,6 +499,11 @@ public final class DefaultStorage implements Storage {
 
     FileLocks.Held lockPool(String name, String operation) {
         return FileLocks.acquire(layout.poolLock(name), Failures.pool(name), operation);
+    }
+
+    /** This process's side of pool {@code name}'s lock only; see {@link FileLocks#acquireInProcess}. */
+    FileLocks.Held lockPoolInProcess(String name, String operation) {
+        return FileLocks.acquireInProcess(layout.poolLock(name), Failures.pool(name), operation);
     }
 
     FileLocks.Held lockRegistry(String object, String operation) {

@@ -44,17 +44,20 @@ final class FileLocks {
     /** A held lock; closing it (once; later closes do nothing) releases this hold. */
     static final class Held implements AutoCloseable {
         private final Entry entry;
+        /** Whether this hold took the file lock, and so releases it. */
+        private final boolean withFile;
         private boolean closed;
 
-        private Held(Entry entry) {
+        private Held(Entry entry, boolean withFile) {
             this.entry = entry;
+            this.withFile = withFile;
         }
 
         @Override
         public void close() {
             if (!closed) {
                 closed = true;
-                release(entry);
+                release(entry, withFile);
             }
         }
     }
@@ -81,7 +84,9 @@ final class FileLocks {
             Thread.currentThread().interrupt();
             throw cancelled(object, operation, e);
         }
-        if (entry.lock.getHoldCount() == 1) {
+        // The first hold that needs the file lock takes it (an in-process hold beneath does not).
+        boolean tookFileLock = false;
+        if (entry.fileLock == null || !entry.fileLock.isValid()) {
             try {
                 if (entry.channel == null || !entry.channel.isOpen()) {
                     Modes.createDirectories(key.getParent());
@@ -89,6 +94,7 @@ final class FileLocks {
                     entry.channel = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 }
                 entry.fileLock = entry.channel.lock();
+                tookFileLock = true;
             } catch (ClosedByInterruptException e) {
                 closeQuietly(entry);
                 entry.lock.unlock();
@@ -108,7 +114,25 @@ final class FileLocks {
                         "Cannot lock " + key + ": " + e.getMessage() + ".", e);
             }
         }
-        return new Held(entry);
+        return new Held(entry, tookFileLock);
+    }
+
+    /**
+     * Takes only this JVM's side of the lock of {@code file}: it orders the threads of this
+     * process around their in-memory state, and costs no system call. For reads that need no
+     * agreement with other processes (they check what those did through the files' stamps).
+     */
+    static Held acquireInProcess(Path file, String object, String operation) {
+        Path key = realDirectory(file.toAbsolutePath().normalize().getParent(), object, operation)
+                .resolve(file.getFileName());
+        Entry entry = LOCKS.computeIfAbsent(key, k -> new Entry());
+        try {
+            entry.lock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw cancelled(object, operation, e);
+        }
+        return new Held(entry, false);
     }
 
     private static Path realDirectory(Path dir, String object, String operation) {
@@ -127,11 +151,11 @@ final class FileLocks {
         return real;
     }
 
-    private static void release(Entry entry) {
+    private static void release(Entry entry, boolean withFile) {
         if (!entry.lock.isHeldByCurrentThread()) {
             return;
         }
-        if (entry.lock.getHoldCount() == 1) {
+        if (withFile) {
             unlockFile(entry);
         }
         entry.lock.unlock();

@@ -15,6 +15,7 @@ import org.libstorage.StorageException;
  * <li>{@code <runDir>/storage/state/<name>/} — each driver's private run-time directory;</li>
  * <li>{@code <runDir>/storage/jobs/<name>/} — the claims of the pool's running jobs ({@link Claims})
  *     and {@code changes}, whose time stamp moves whenever a process changes the pool's volumes;</li>
+ * <li>{@code <runDir>/storage/events/} — the event journal's segments and lock ({@link Journal});</li>
  * <li>{@code <runDir>/locks/pool-<name>.lock}, {@code <runDir>/locks/registry.lock} — lock files.</li>
  * </ul>
  */
@@ -55,8 +56,18 @@ record Layout(Path definitions, Path autostart, Path runState, Path driverState,
         return driverState.resolve(pool);
     }
 
+    /** A backend's own run-time directory, for what it does outside a pool (finding pool sources). */
+    Path backendState(org.libstorage.PoolType type) {
+        return driverState.resolveSibling("backends").resolve(type.xmlName());
+    }
+
     Path jobs(String pool) {
         return jobs.resolve(pool);
+    }
+
+    /** The event journal ({@link Journal}). */
+    Path events() {
+        return runState.resolve("events");
     }
 
     Path changes(String pool) {

@@ -15,6 +15,7 @@ import org.libstorage.PoolStatus;
 import org.libstorage.PoolType;
 import org.libstorage.ProgressListener;
 import org.libstorage.StageHook;
+import org.libstorage.StorageEvent;
 import org.libstorage.StorageException;
 import org.libstorage.Volume;
 import org.libstorage.VolumeDefinition;
@@ -76,6 +77,32 @@ final class PoolHandle implements Pool {
         LOG.log(Level.DEBUG, "{0} {1}", operation, object);
         try (FileLocks.Held _ = storage.lockPool(name, operation)) {
             return body.run(state(operation));
+        }
+    }
+
+    /**
+     * Answers a read from this process's listing of the pool without the lock other processes
+     * share, when that listing is provably current: the pool is still this one, in the activation
+     * the backend confirmed, and no process marked a change to its volumes since the listing was
+     * taken. Writers change a pool before they move those stamps, so a read answered here sees the
+     * pool as it was before any change still in progress, as if it had come just before it. Empty
+     * when the read must take the lock (to list the pool again, or to learn that it stopped).
+     */
+    private <T> Optional<T> readCurrent(String operation, java.util.function.Function<PoolRuntime, T> read) {
+        storage.ensureOpen(operation);
+        try (FileLocks.Held _ = storage.lockPoolInProcess(name, operation)) {
+            boolean same = storage.registry().definition(name)
+                    .flatMap(stored -> stored.definition().uuid()).map(uuid::equals).orElse(false);
+            Optional<Registry.Stored> live = same ? storage.registry().runState(name) : Optional.empty();
+            if (live.isEmpty()) {
+                return Optional.empty();
+            }
+            PoolRuntime runtime = storage.runtime(name);
+            Registry.Stamp activation = live.get().stamp();
+            if (!runtime.probed(activation) || !runtime.hasContents(activation, storage.changes(name))) {
+                return Optional.empty();
+            }
+            return Optional.of(read.apply(runtime));
         }
     }
 
@@ -219,6 +246,20 @@ final class PoolHandle implements Pool {
         }
     }
 
+    private void poolEvent(StorageEvent.PoolEvent.Kind kind) {
+        storage.event(EventRecords.Draft.pool(kind, uuid, name));
+    }
+
+    /** Journals a change of {@code volume} ({@code source}: the key of the volume it was made from). */
+    void volumeEvent(StorageEvent.VolumeEvent.Kind kind, VolumeDefinition volume, String source) {
+        storage.event(EventRecords.Draft.volume(kind, uuid, name, volume.name(),
+                volume.key().or(() -> volume.path().map(Object::toString)).orElse(null), source));
+    }
+
+    private void jobEvent(StorageEvent.JobEvent.Kind kind, Claims.Claim job, int percent, ErrorCode error) {
+        storage.event(EventRecords.Draft.job(kind, uuid, name, job.volume(), job.id(), job.operation(), percent, error));
+    }
+
     /** After a change of the pool's volumes: tells other processes their listing is stale, and keeps ours. */
     private void changed(PoolRuntime runtime) {
         runtime.setChanges(storage.markChanged(name));
@@ -297,6 +338,8 @@ final class PoolHandle implements Pool {
     public void setAutostart(boolean autostart) {
         locked("pool-autostart", state -> {
             storage.registry().setAutostart(name, autostart, "pool-autostart");
+            poolEvent(autostart ? StorageEvent.PoolEvent.Kind.AUTOSTART_ENABLED
+                    : StorageEvent.PoolEvent.Kind.AUTOSTART_DISABLED);
             return null;
         });
     }
@@ -316,6 +359,7 @@ final class PoolHandle implements Pool {
             requireInactive(state, operation, "stop it before building it");
             PoolDriver driver = driver(state, operation);
             Failures.driverRun(object, operation, () -> driver.build(mode));
+            poolEvent(StorageEvent.PoolEvent.Kind.BUILT);
             return null;
         });
     }
@@ -342,6 +386,7 @@ final class PoolHandle implements Pool {
                 throw e;
             }
             LOG.log(Level.DEBUG, "{0} {1}: started", operation, object);
+            poolEvent(StorageEvent.PoolEvent.Kind.STARTED);
             return null;
         });
     }
@@ -370,6 +415,7 @@ final class PoolHandle implements Pool {
             Failures.driverRun(object, operation, driver::stop);
             storage.registry().deleteRunState(name, operation);
             state.runtime().clearContents();
+            poolEvent(StorageEvent.PoolEvent.Kind.STOPPED);
             return null;
         });
     }
@@ -382,6 +428,7 @@ final class PoolHandle implements Pool {
             requireNoJobs(state, operation);
             PoolDriver driver = driver(state, operation);
             Failures.driverRun(object, operation, driver::delete);
+            poolEvent(StorageEvent.PoolEvent.Kind.DELETED);
             return null;
         });
     }
@@ -401,6 +448,7 @@ final class PoolHandle implements Pool {
             storage.registry().deleteRunState(name, operation);
             storage.registry().deleteDefinition(name, operation);
             storage.forget(name);
+            poolEvent(StorageEvent.PoolEvent.Kind.UNDEFINED);
         }
     }
 
@@ -414,6 +462,7 @@ final class PoolHandle implements Pool {
             requireActive(probed, operation);
             refresh(probed, operation);
             changed(probed.runtime());
+            poolEvent(StorageEvent.PoolEvent.Kind.REFRESHED);
             return null;
         });
     }
@@ -421,16 +470,19 @@ final class PoolHandle implements Pool {
     @Override
     public List<Volume> volumes() {
         String operation = "vol-list";
-        return locked(operation, state -> contents(state, operation).volumes().stream()
-                .map(v -> (Volume) new VolumeHandle(this, v)).toList());
+        java.util.function.Function<PoolRuntime, List<Volume>> handles = runtime -> runtime.volumes().stream()
+                .map(v -> (Volume) new VolumeHandle(this, v)).toList();
+        return readCurrent(operation, handles)
+                .orElseGet(() -> locked(operation, state -> handles.apply(contents(state, operation))));
     }
 
     @Override
     public Optional<Volume> volume(String volumeName) {
         String operation = "vol-lookup";
         DefaultStorage.validName("volume name", volumeName, operation);
-        return locked(operation, state -> contents(state, operation).volume(volumeName)
-                .map(v -> new VolumeHandle(this, v)));
+        java.util.function.Function<PoolRuntime, Optional<Volume>> find = runtime -> runtime.volume(volumeName)
+                .map(v -> new VolumeHandle(this, v));
+        return readCurrent(operation, find).orElseGet(() -> locked(operation, state -> find.apply(contents(state, operation))));
     }
 
     @Override
@@ -476,6 +528,7 @@ final class PoolHandle implements Pool {
                     handle = new VolumeHandle(this, created);
                 }
                 changed(runtime);
+                volumeEvent(StorageEvent.VolumeEvent.Kind.CREATED, created, null);
                 return handle;
             });
         }
@@ -486,7 +539,7 @@ final class PoolHandle implements Pool {
             return new Started(driver, List.of(claim(definition.name(), Claims.Use.CREATE, operation, volumeObject)));
         });
         return job.run(operation, volumeObject, () -> Failures.driverCall(volumeObject, operation,
-                () -> job.driver().createVolume(definition)), created -> commitNew(created, job, volumeObject, operation));
+                () -> job.driver().createVolume(definition)), created -> commitNew(created, job, volumeObject, operation, StorageEvent.VolumeEvent.Kind.CREATED, null));
     }
 
     @Override
@@ -516,9 +569,12 @@ final class PoolHandle implements Pool {
             }));
         }
         VolumeSource volumeSource = job.source().orElseThrow();
+        String sourceKey = from.key();
+        ProgressListener tracked = job.tracked(listener);
         return job.run(operation, volumeObject, () -> Failures.driverCall(volumeObject, operation,
-                        () -> job.driver().createVolumeFrom(definition, volumeSource, listener)),
-                created -> commitNew(created, job, volumeObject, operation));
+                        () -> job.driver().createVolumeFrom(definition, volumeSource, tracked)),
+                created -> commitNew(created, job, volumeObject, operation, StorageEvent.VolumeEvent.Kind.CLONED,
+                        sourceKey));
     }
 
     /** Checks a copy and claims its target (being created) and its source (being read). Under both locks. */
@@ -561,12 +617,14 @@ final class PoolHandle implements Pool {
     }
 
     /** Under the lock again: the new volume joins the listing, then its claim goes. */
-    private Volume commitNew(VolumeDefinition created, Started job, String volumeObject, String operation) {
+    private Volume commitNew(VolumeDefinition created, Started job, String volumeObject, String operation,
+                             StorageEvent.VolumeEvent.Kind kind, String sourceKey) {
         return locked(operation, state -> {
             PoolRuntime runtime = contents(state, operation);
             VolumeHandle handle = remember(runtime, created, volumeObject, operation);
             job.close();
             changed(runtime);
+            volumeEvent(kind, created, sourceKey);
             return handle;
         });
     }
@@ -609,9 +667,46 @@ final class PoolHandle implements Pool {
             claims.forEach(Claims.Held::close);
         }
 
+        /**
+         * {@code listener}, also journalling the job's progress coarsely: a {@code job-progressed}
+         * event each time it passes another tenth.
+         */
+        ProgressListener tracked(ProgressListener listener) {
+            Claims.Claim job = claims.getFirst().claim();
+            int[] tenths = {0};
+            return (done, total) -> {
+                listener.progress(done, total);
+                if (total > 0) {
+                    int now = (int) Math.min(10, Math.max(0, done) * 10 / total);
+                    if (now > tenths[0]) {
+                        tenths[0] = now;
+                        jobEvent(StorageEvent.JobEvent.Kind.PROGRESSED, job, now * 10, null);
+                    }
+                }
+            };
+        }
+
         /** The job's work outside the lock, then its commit; the claims go however it ends. */
         <R, T> T run(String operation, String volumeObject, java.util.function.Supplier<R> work,
                      Function<R, T> commit) {
+            Claims.Claim job = claims.getFirst().claim();
+            jobEvent(StorageEvent.JobEvent.Kind.STARTED, job, -1, null);
+            try {
+                T result = runJob(operation, volumeObject, work, commit);
+                jobEvent(StorageEvent.JobEvent.Kind.FINISHED, job, -1, null);
+                return result;
+            } catch (StorageException e) {
+                jobEvent(e.code() == ErrorCode.CANCELLED ? StorageEvent.JobEvent.Kind.CANCELLED
+                        : StorageEvent.JobEvent.Kind.FAILED, job, -1, e.code());
+                throw e;
+            } catch (RuntimeException | Error e) {
+                jobEvent(StorageEvent.JobEvent.Kind.FAILED, job, -1, ErrorCode.INTERNAL_ERROR);
+                throw e;
+            }
+        }
+
+        private <R, T> T runJob(String operation, String volumeObject, java.util.function.Supplier<R> work,
+                                Function<R, T> commit) {
             try (this) {
                 StageHook hook = storage.stageHook();
                 R done = PoolJobs.within(name, operation, claims, () -> {
@@ -663,22 +758,23 @@ final class PoolHandle implements Pool {
      * ({@code VOLUME_BUSY} when a job's claim excludes it), runs {@code work} without the lock,
      * then lets go of the claim.
      */
-    void volumeJob(VolumeHandle volume, String operation, Claims.Use use, VolumeWork work) {
+    void volumeJob(VolumeHandle volume, String operation, Claims.Use use, ProgressListener listener, VolumeWork work) {
         String volumeObject = Failures.volume(volume.name(), name);
         VolumeDefinition[] current = new VolumeDefinition[1];
         Started job = withVolume(volume, operation, c -> {
             current[0] = c.volume();
             return new Started(c.driver(), List.of(c.claim(use)));
         });
+        ProgressListener tracked = job.tracked(listener);
         job.run(operation, volumeObject, () -> {
-            work.run(job.driver(), current[0]);
+            work.run(job.driver(), current[0], tracked);
             return Boolean.TRUE;
         }, done -> done);
     }
 
     @FunctionalInterface
     interface VolumeWork {
-        void run(PoolDriver driver, VolumeDefinition volume);
+        void run(PoolDriver driver, VolumeDefinition volume, ProgressListener progress);
     }
 
     @FunctionalInterface
@@ -731,6 +827,17 @@ final class PoolHandle implements Pool {
         void changed() {
             PoolHandle.this.changed(state.runtime());
         }
+
+        /** The pool's space and this volume as the driver sees them now (a refresh). */
+        PoolInfo freshInfo() {
+            PoolHandle.this.refresh(state, operation);
+            return state.runtime().info();
+        }
+
+        /** This volume as the last refresh saw it (after {@link #freshInfo}, as now). */
+        VolumeDefinition currentVolume() {
+            return state.runtime().volume(volume.name()).orElse(volume);
+        }
     }
 
     private VolumeDefinition existingVolume(State state, VolumeHandle volume, String operation) {
@@ -743,6 +850,11 @@ final class PoolHandle implements Pool {
 
     /** Searches the active pool's volumes (refreshing once if needed); inactive pools have none. */
     Optional<Volume> findVolume(String operation, Function<PoolRuntime, Optional<VolumeDefinition>> finder) {
+        Optional<Optional<Volume>> quick = readCurrent(operation,
+                runtime -> finder.apply(runtime).map(v -> (Volume) new VolumeHandle(this, v)));
+        if (quick.isPresent()) {
+            return quick.get();
+        }
         return locked(operation, state -> {
             if (!state.active()) {
                 return Optional.empty();

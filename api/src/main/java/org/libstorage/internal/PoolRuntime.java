@@ -145,6 +145,11 @@ final class PoolRuntime {
      * The volume at {@code resolved} ({@link ResolvedPath}): by its real path or the spelling
      * asked, then by file identity (another hard link, a bind mount).
      */
+    /** The volume whose path is exactly {@code absoluteNormalized}, the cheap first try. */
+    Optional<VolumeDefinition> volumeBySpelledPath(Path absoluteNormalized) {
+        return Optional.ofNullable(byPath.get(absoluteNormalized)).map(volumes::get);
+    }
+
     Optional<VolumeDefinition> volumeByPath(ResolvedPath resolved, Path asked) {
         String name = byPath.get(resolved.path());
         if (name == null) {

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -70,10 +69,55 @@ final class Registry {
         return layout;
     }
 
+    /**
+     * How long before a listing the definitions directory must have last changed for the listing
+     * to be remembered. File systems stamp changes with a coarse clock (a tick of up to 10 ms), so
+     * a definition added in the tick of the change last seen could leave the directory's time as it
+     * was; a time already older than this when the listing began moves with any later change.
+     */
+    private static final java.time.Duration SETTLED = java.time.Duration.ofMillis(100);
+
+    /** The pool names a listing of the definitions directory found, and the directory it listed. */
+    private record Listing(Object directoryKey, FileTime directoryModified, List<String> names) {
+    }
+
+    /** The last settled listing; a scan of an unchanged directory reuses it (one stat, no listing). */
+    private volatile Listing listing;
+
     /** Every readable definition, re-reading only files that changed since the last look. */
     List<Stored> scan() {
+        java.time.Instant began = java.time.Instant.now();
+        BasicFileAttributes directory;
+        try {
+            directory = Files.readAttributes(layout.definitions(), BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            definitions.clear();
+            return List.of(); // No pool was ever defined here.
+        } catch (IOException e) {
+            throw Failures.io(null, "pool-list", "list the pool definitions in " + layout.definitions(), e);
+        }
+        Listing known = listing;
+        List<String> names;
+        if (known != null && directory.fileKey() != null && directory.fileKey().equals(known.directoryKey())
+                && directory.lastModifiedTime().equals(known.directoryModified())) {
+            names = known.names();
+        } else {
+            names = list();
+            boolean settled = directory.lastModifiedTime().toInstant().isBefore(began.minus(SETTLED));
+            listing = settled && directory.fileKey() != null
+                    ? new Listing(directory.fileKey(), directory.lastModifiedTime(), names) : null;
+        }
         List<Stored> found = new ArrayList<>();
-        Set<String> seen = new HashSet<>();
+        for (String name : names) {
+            read(definitions, layout.definition(name), name, "definition").ifPresent(found::add);
+        }
+        definitions.keySet().retainAll(Set.copyOf(names));
+        return found;
+    }
+
+    /** The pool names in the definitions directory, removing what dead writers left there. */
+    private List<String> list() {
+        List<String> names = new ArrayList<>();
         boolean temps = false;
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(layout.definitions())) {
             for (Path file : dir) {
@@ -82,19 +126,17 @@ final class Registry {
                     temps |= file.getFileName().toString().endsWith(AtomicFiles.TEMP_SUFFIX);
                     continue;
                 }
-                seen.add(name);
-                read(definitions, file, name, "definition").ifPresent(found::add);
+                names.add(name);
             }
         } catch (NoSuchFileException | NotDirectoryException e) {
             // No pool was ever defined here.
         } catch (IOException e) {
             throw Failures.io(null, "pool-list", "list the pool definitions in " + layout.definitions(), e);
         }
-        definitions.keySet().retainAll(seen);
         if (temps) {
             removeDeadTemps();
         }
-        return found;
+        return List.copyOf(names);
     }
 
     /**

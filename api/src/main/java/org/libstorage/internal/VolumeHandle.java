@@ -8,8 +8,10 @@ import java.util.Objects;
 import java.util.Optional;
 import org.libstorage.ErrorCode;
 import org.libstorage.Pool;
+import org.libstorage.PoolInfo;
 import org.libstorage.ProgressListener;
 import org.libstorage.ResizeOption;
+import org.libstorage.StorageEvent;
 import org.libstorage.StorageException;
 import org.libstorage.Volume;
 import org.libstorage.VolumeDefinition;
@@ -97,7 +99,7 @@ final class VolumeHandle implements Volume {
 
     @Override
     public String toXml() {
-        return VolumeXml.write(definition());
+        return VolumeXml.write(definition(), pool.type());
     }
 
     @Override
@@ -109,6 +111,7 @@ final class VolumeHandle implements Volume {
             Failures.driverRun(object, operation, () -> driver.deleteVolume(c.volume()));
             c.runtime().removeVolume(name());
             c.changed();
+            pool.volumeEvent(StorageEvent.VolumeEvent.Kind.DELETED, c.volume(), null);
             return null;
         });
     }
@@ -142,6 +145,7 @@ final class VolumeHandle implements Volume {
                 c.runtime().clearContents(); // The next look refreshes instead of guessing.
             }
             c.changed();
+            pool.volumeEvent(StorageEvent.VolumeEvent.Kind.RESIZED, resized != null ? resized : c.volume(), null);
             return null;
         });
     }
@@ -153,8 +157,10 @@ final class VolumeHandle implements Volume {
             throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation, "No wipe algorithm was given.");
         }
         ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
-        pool.volumeJob(this, operation, Claims.Use.WRITE, (driver, volume) ->
-                Failures.driverRun(object, operation, () -> driver.wipeVolume(volume, algorithm, listener)));
+        pool.volumeJob(this, operation, Claims.Use.WRITE, listener, (driver, volume, tracked) -> {
+            Failures.driverRun(object, operation, () -> driver.wipeVolume(volume, algorithm, tracked));
+            pool.volumeEvent(StorageEvent.VolumeEvent.Kind.WIPED, volume, null);
+        });
     }
 
     @Override
@@ -178,6 +184,8 @@ final class VolumeHandle implements Volume {
             }
             c.runtime().putVolume(created);
             c.changed();
+            pool.volumeEvent(StorageEvent.VolumeEvent.Kind.CREATED, created,
+                    c.volume().key().or(() -> c.volume().path().map(Object::toString)).orElse(null));
             return new VolumeHandle(pool, created);
         });
     }
@@ -203,21 +211,61 @@ final class VolumeHandle implements Volume {
 
     @Override
     public WritableByteChannel upload(long offset, long length) {
+        return upload(offset, length, length);
+    }
+
+    @Override
+    public WritableByteChannel upload(long offset, long length, long dataBytes) {
         String operation = "vol-upload";
         requireRange(offset, length, operation);
+        if (length >= 0 && (dataBytes < 0 || dataBytes > length)) {
+            throw new StorageException(ErrorCode.INVALID_ARGUMENT, object, operation,
+                    "The data bytes " + dataBytes + " of an upload of " + length + " bytes into volume '" + name()
+                            + "' are not between 0 and " + length + ".");
+        }
         return pool.withVolume(this, operation, c -> {
             requireWithin(c.volume(), offset, length, operation);
+            if (length > 0) {
+                requireRoom(c, offset, length, dataBytes, operation);
+            }
             PoolDriver driver = c.driver();
             Claims.Held claim = c.claim(Claims.Use.WRITE);
             try {
                 WritableByteChannel channel = Failures.driverCall(object, operation,
                         () -> driver.openWrite(c.volume(), offset, length));
-                return ClaimedChannels.writable(channel, claim);
+                VolumeDefinition written = c.volume();
+                return ClaimedChannels.writable(channel, claim,
+                        () -> pool.volumeEvent(StorageEvent.VolumeEvent.Kind.UPLOADED, written, null));
             } catch (RuntimeException | Error e) {
                 claim.close();
                 throw e;
             }
         });
+    }
+
+    /**
+     * Refuses, before a byte is written, an upload the pool has no room for: the data it brings,
+     * less what the volume already holds (which the upload overwrites rather than adds to), must
+     * fit the pool's free space. Volumes whose space is all allocated (LVs, partitions, LUNs,
+     * preallocated files) never need more; a pool that cannot tell its space is not checked.
+     */
+    private void requireRoom(PoolHandle.VolumeContext c, long offset, long length, long dataBytes, String operation) {
+        if (dataBytes - c.volume().allocation().orElse(0) <= 0) {
+            return;
+        }
+        PoolInfo space = c.freshInfo();
+        if (!space.spaceKnown()) {
+            return;
+        }
+        long allocated = c.currentVolume().allocation().orElse(0);
+        long needed = dataBytes - allocated;
+        if (needed > space.available()) {
+            throw new StorageException(ErrorCode.NO_SPACE, object, operation,
+                    "Uploading " + length + " bytes (" + dataBytes + " of them data) at offset " + offset
+                            + " into volume '" + name() + "' needs up to " + needed + " more bytes (it holds "
+                            + allocated + "), but pool '" + pool.name() + "' has only " + space.available()
+                            + " bytes free; nothing was written.");
+        }
     }
 
     private void requireRange(long offset, long length, String operation) {

@@ -9,7 +9,10 @@ import org.libstorage.SecretStore;
 /**
  * What the core gives a driver: a private directory for its run-time state (cleared at boot),
  * the secret store, the pool's jobs, and the backend options of the
- * {@link org.libstorage.StorageConfig} (for example {@code lvm.engine=command}).
+ * {@link org.libstorage.StorageConfig} (for example {@code lvm.engine=command}). A backend gets
+ * one in every entry point ({@link PoolBackend#open}, {@link PoolBackend#status(BackendContext)},
+ * {@link PoolBackend#findPoolSources(java.util.Optional, BackendContext)}); outside a pool the
+ * directory is the backend's own and there are no jobs.
  */
 public record BackendContext(Path stateDir, SecretStore secrets, Jobs jobs, Map<String, String> options) {
     public BackendContext {

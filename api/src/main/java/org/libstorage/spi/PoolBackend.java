@@ -35,6 +35,14 @@ public interface PoolBackend {
     BackendStatus status();
 
     /**
+     * Whether this backend can run here with the Storage's backend options (an engine option can
+     * change what it needs). The core calls this one; the default ignores the options.
+     */
+    default BackendStatus status(BackendContext context) {
+        return status();
+    }
+
+    /**
      * Checks what this type requires of a definition (a target path for dir, a source device
      * for fs, ...) and returns it, possibly with defaults filled in.
      *
@@ -47,5 +55,13 @@ public interface PoolBackend {
 
     default List<PoolSource> findPoolSources(Optional<PoolSource> hint) {
         throw Unsupported.operation(type(), "find-pool-sources");
+    }
+
+    /**
+     * The pool sources found here, with the Storage's backend options and secrets (as
+     * {@link #open} gets them). The core calls this one; the default ignores the context.
+     */
+    default List<PoolSource> findPoolSources(Optional<PoolSource> hint, BackendContext context) {
+        return findPoolSources(hint);
     }
 }

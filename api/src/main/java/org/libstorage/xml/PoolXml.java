@@ -56,6 +56,7 @@ public final class PoolXml {
         PoolTypeRules rules = PoolTypeRules.of(type);
 
         PoolSource source = root.child("source").map(PoolXml::source).orElse(PoolSource.EMPTY);
+        source = withLibvirtDefaults(type, source);
         // Names are taken as written (libvirt does not trim them either); Names refuses outer blanks.
         Optional<String> name = root.child("name").map(XmlElement::text).filter(s -> !s.isBlank());
         if (name.isEmpty() && rules.sourceName()) {
@@ -85,6 +86,11 @@ public final class PoolXml {
             // the source names a thin pool in it (VG/THINPOOL).
             String vg = source.name().orElseThrow().split("/", 2)[0];
             target = Optional.of(new PoolTarget(Optional.of(Path.of("/dev", vg)),
+                    target.flatMap(PoolTarget::permissions)));
+        }
+        if (type == PoolType.ZFS && target.flatMap(PoolTarget::path).isEmpty()) {
+            // As libvirt does: a zpool's volumes (zvols) appear under /dev/zvol/POOL.
+            target = Optional.of(new PoolTarget(Optional.of(Path.of("/dev/zvol").resolve(source.name().orElseThrow())),
                     target.flatMap(PoolTarget::permissions)));
         }
         target.ifPresent(builder::target);
@@ -174,6 +180,33 @@ public final class PoolXml {
     }
 
     // ---- reading ----
+
+    /**
+     * What libvirt's parser fills in for a source that leaves it out, so that a definition means
+     * the same here as there and is written as libvirt writes it: the format of the pool types
+     * that have one (lvm2 for a volume group, auto for a filesystem or network filesystem to be
+     * probed, unknown for a partition table to be probed), and the root directory of a gluster
+     * volume. Drivers treat "auto" and "unknown" as "probe".
+     */
+    private static PoolSource withLibvirtDefaults(PoolType type, PoolSource source) {
+        Optional<String> format = switch (type) {
+            case LOGICAL -> Optional.of("lvm2");
+            case FS, NETFS -> Optional.of("auto");
+            case DISK -> Optional.of("unknown");
+            default -> Optional.empty();
+        };
+        PoolSource.Builder b = source.toBuilder();
+        boolean changed = false;
+        if (source.format().isEmpty() && format.isPresent()) {
+            b.format(format.get());
+            changed = true;
+        }
+        if (type == PoolType.GLUSTER && source.dir().isEmpty()) {
+            b.dir(Path.of("/"));
+            changed = true;
+        }
+        return changed ? b.build() : source;
+    }
 
     private static PoolSource source(XmlElement element) {
         PoolSource.Builder b = PoolSource.builder();

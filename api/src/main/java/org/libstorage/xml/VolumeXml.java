@@ -12,6 +12,7 @@ import java.util.OptionalLong;
 import java.util.stream.Collectors;
 import org.libstorage.Permissions;
 import org.libstorage.PoolSource;
+import org.libstorage.PoolType;
 import org.libstorage.VolumeDefinition;
 import org.libstorage.VolumeDefinition.BackingStore;
 import org.libstorage.VolumeDefinition.Encryption;
@@ -74,9 +75,37 @@ public final class VolumeXml {
      *         what libvirt's storagevol.rng cannot express (a relative backing path, say)
      */
     public static String write(VolumeDefinition definition) {
+        return write(definition, Optional.empty());
+    }
+
+    /**
+     * Writes a {@code <volume>} document as libvirt writes a volume of a pool of this type, with
+     * the defaults libvirt's reader fills in: the type {@code file} when none is known, and the
+     * format the pool type implies ({@code raw} for file-based pools, {@code none} for
+     * partitions; no {@code <format>} at all for LVM, iSCSI, SCSI, multipath, ZFS and sheepdog
+     * volumes, which have none). {@link #write(VolumeDefinition)} writes exactly the definition.
+     *
+     * @throws org.libstorage.StorageException {@code INVALID_DEFINITION} as {@link #write(VolumeDefinition)}
+     */
+    public static String write(VolumeDefinition definition, PoolType pool) {
+        return write(definition, Optional.of(pool));
+    }
+
+    /** The format libvirt means when a volume of a pool of this type names none; empty: volumes there have none. */
+    static Optional<VolumeFormat> defaultFormat(PoolType pool) {
+        return switch (pool) {
+            case DIR, FS, NETFS, GLUSTER, RBD, VSTORAGE -> Optional.of(VolumeFormat.RAW);
+            case DISK -> Optional.of(new VolumeFormat("none"));
+            case LOGICAL, ISCSI, ISCSI_DIRECT, SCSI, MPATH, SHEEPDOG, ZFS -> Optional.empty();
+        };
+    }
+
+    private static String write(VolumeDefinition definition, Optional<PoolType> pool) {
         check(definition);
         XmlWriter out = new XmlWriter();
-        out.start("volume", "type", definition.type().map(VolumeType::xmlName).orElse(null));
+        // For a pool, as libvirt: the type is "file" until the pool says otherwise, always written.
+        Optional<VolumeType> type = pool.isEmpty() ? definition.type() : definition.type().or(() -> Optional.of(VolumeType.FILE));
+        out.start("volume", "type", type.map(VolumeType::xmlName).orElse(null));
         out.text("name", definition.name());
         definition.key().ifPresent(k -> out.text("key", k));
         if (!definition.extents().isEmpty()) {
@@ -96,11 +125,11 @@ public final class VolumeXml {
         out.text("capacity", Long.toString(definition.capacity()), "unit", "bytes");
         definition.allocation().ifPresent(a -> out.text("allocation", Long.toString(a), "unit", "bytes"));
         definition.physical().ifPresent(p -> out.text("physical", Long.toString(p), "unit", "bytes"));
-        writeTarget(out, definition.target());
+        writeTarget(out, definition.target(), pool);
         definition.backingStore().ifPresent(bs -> {
             out.start("backingStore");
             out.text("path", bs.path().toString());
-            bs.format().ifPresent(f -> out.empty("format", "type", f.name()));
+            format(bs.format(), pool).ifPresent(f -> out.empty("format", "type", f.name()));
             bs.permissions().ifPresent(p -> XmlValues.writePermissions(out, p));
             out.end("backingStore");
         });
@@ -302,13 +331,23 @@ public final class VolumeXml {
         out.end("encryption");
     }
 
-    private static void writeTarget(XmlWriter out, VolumeTarget target) {
-        if (target.equals(VolumeTarget.EMPTY)) {
+    /** The format to write: as given without a pool; with one, as libvirt writes it for that pool type. */
+    private static Optional<VolumeFormat> format(Optional<VolumeFormat> given, Optional<PoolType> pool) {
+        if (pool.isEmpty()) {
+            return given;
+        }
+        Optional<VolumeFormat> fallback = defaultFormat(pool.get());
+        return fallback.isEmpty() ? Optional.empty() : given.or(() -> fallback);
+    }
+
+    private static void writeTarget(XmlWriter out, VolumeTarget target, Optional<PoolType> pool) {
+        Optional<VolumeFormat> format = format(target.format(), pool);
+        if (target.equals(VolumeTarget.EMPTY) && format.isEmpty()) {
             return;
         }
         out.start("target");
         target.url().or(() -> target.path().map(Path::toString)).ifPresent(p -> out.text("path", p));
-        target.format().ifPresent(f -> out.empty("format", "type", f.name()));
+        format.ifPresent(f -> out.empty("format", "type", f.name()));
         target.permissions().ifPresent(p -> XmlValues.writePermissions(out, p));
         target.timestamps().ifPresent(t -> {
             if (t.atime().isEmpty() && t.mtime().isEmpty() && t.ctime().isEmpty() && t.btime().isEmpty()) {

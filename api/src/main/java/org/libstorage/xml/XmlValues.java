@@ -177,7 +177,8 @@ final class XmlValues {
             return OptionalLong.empty();
         }
         String value = element.get().trimmedText();
-        if (value.equals("-1")) {
+        // -1, and (uid_t) -1 as older libvirt wrote it, mean "not set", as libvirt reads them.
+        if (value.equals("-1") || value.equals("4294967295")) {
             return OptionalLong.empty();
         }
         if (!DIGITS.matcher(value).matches() || value.length() > 10 || Long.parseLong(value) > 0xFFFF_FFFFL) {

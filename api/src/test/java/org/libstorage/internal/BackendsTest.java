@@ -76,6 +76,30 @@ class BackendsTest {
         }
     }
 
+    /** A logical backend that says, in its status and its sources, which engine its options chose. */
+    private static final class OptionEcho extends WorkingLogical {
+        @Override
+        public BackendStatus status(BackendContext context) {
+            return BackendStatus.available(PoolType.LOGICAL, "engine " + context.option("lvm.engine").orElse("auto"));
+        }
+
+        @Override
+        public List<PoolSource> findPoolSources(Optional<PoolSource> hint, BackendContext context) {
+            return List.of(PoolSource.builder().name("vg-" + context.option("lvm.engine").orElse("auto")).build());
+        }
+    }
+
+    @Test
+    void everyEntryPointOfABackendSeesTheBackendOptions() {
+        Backends backends = Backends.of(List.of(new OptionEcho()), List.of());
+        StorageConfig config = StorageConfig.ofDirectory(dir).withBackendOption("lvm.engine", "command");
+        try (Storage storage = DefaultStorage.open(config, backends)) {
+            assertEquals(List.of("engine command"), storage.backends().get(PoolType.LOGICAL.ordinal()).notes());
+            assertEquals(List.of(PoolSource.builder().name("vg-command").build()),
+                    storage.findPoolSources(PoolType.LOGICAL, Optional.empty()));
+        }
+    }
+
     @Test
     void hostDevicesComeFromEveryProvider() {
         HostDeviceProvider loops = () -> List.of(device("loop0"), device("loop1"));

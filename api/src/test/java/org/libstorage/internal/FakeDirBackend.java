@@ -43,6 +43,8 @@ import org.libstorage.spi.VolumeSource;
 public final class FakeDirBackend implements PoolBackend {
     /** A file of this name in the pool's directory makes refresh fail. */
     static final String REFRESH_FAILS = ".refresh-fails";
+    /** A file of this name in the pool directory makes refresh report the space as unknown. */
+    static final String SPACE_UNKNOWN = ".space-unknown";
 
     @Override
     public PoolType type() {
@@ -120,13 +122,16 @@ public final class FakeDirBackend implements PoolBackend {
                 try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
                     for (Path file : files) {
                         if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
-                                && !file.getFileName().toString().equals(REFRESH_FAILS)) {
+                                && !file.getFileName().toString().startsWith(".")) {
                             volumes.add(describe(file));
                         }
                     }
                 }
                 return null;
             });
+            if (Files.exists(dir.resolve(SPACE_UNKNOWN))) {
+                return new PoolContents(PoolInfo.spaceUnknown(PoolState.RUNNING, List.of("the test hid the space")), volumes);
+            }
             FileStore store = io(() -> Files.getFileStore(dir));
             long capacity = io(store::getTotalSpace);
             long available = io(store::getUsableSpace);
@@ -147,7 +152,8 @@ public final class FakeDirBackend implements PoolBackend {
                     .type(VolumeType.FILE)
                     .key(file.toString())
                     .path(file)
-                    .allocation(Files.size(file))
+                    // Java cannot read st_blocks: a volume named *.sparse says it holds nothing.
+                    .allocation(file.getFileName().toString().endsWith(".sparse") ? 0 : Files.size(file))
                     .format(VolumeFormat.RAW)
                     .build();
         }

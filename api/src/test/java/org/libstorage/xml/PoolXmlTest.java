@@ -265,4 +265,22 @@ class PoolXmlTest {
                 """, PoolXml.writeSources(found));
         assertEquals("<sources/>\n", PoolXml.writeSources(List.of()));
     }
+
+    @Test
+    void readsTheDefaultsLibvirtFillsIntoASource() {
+        PoolDefinition vg = PoolXml.parse("<pool type='logical'><name>vg</name></pool>");
+        PoolDefinition fs = PoolXml.parse("<pool type='fs'><name>f</name><source><device path='/dev/sdz'/></source>"
+                + "<target><path>/mnt/f</path></target></pool>");
+        PoolDefinition disk = PoolXml.parse("<pool type='disk'><name>d</name><source><device path='/dev/sdz'/></source>"
+                + "<target><path>/dev</path></target></pool>");
+        PoolDefinition gluster = PoolXml.parse("<pool type='gluster'><name>g</name><source><name>vol</name>"
+                + "<host name='h'/></source></pool>");
+        PoolDefinition zfs = PoolXml.parse("<pool type='zfs'><name>tank</name></pool>");
+
+        assertEquals(Optional.of("lvm2"), vg.source().format());
+        assertEquals(Optional.of("auto"), fs.source().format());
+        assertEquals(Optional.of("unknown"), disk.source().format());
+        assertEquals(Optional.of(Path.of("/")), gluster.source().dir());
+        assertEquals(Optional.of(Path.of("/dev/zvol/tank")), zfs.targetPath());
+    }
 }

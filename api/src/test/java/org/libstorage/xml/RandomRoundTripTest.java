@@ -129,7 +129,11 @@ class RandomRoundTripTest {
             }
             case SHEEPDOG -> s.name(word(random)).host(host(random));
             case GLUSTER -> s.name(word(random)).host(host(random)).dir(Path.of("/", word(random)));
-            case ZFS -> s.name(word(random)).device(Path.of("/dev/ada1"));
+            case ZFS -> {
+                String zpool = word(random);
+                s.name(zpool).device(Path.of("/dev/ada1"));
+                b.targetPath(Path.of("/dev/zvol", zpool)); // as libvirt fills it in when left out
+            }
             case VSTORAGE -> {
                 s.name(word(random));
                 b.targetPath(target);

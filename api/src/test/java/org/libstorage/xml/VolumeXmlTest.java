@@ -18,6 +18,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.libstorage.Permissions;
 import org.libstorage.PoolSource;
+import org.libstorage.PoolType;
 import org.libstorage.VolumeDefinition;
 import org.libstorage.VolumeDefinition.Timestamps;
 import org.libstorage.VolumeFormat;
@@ -320,5 +321,40 @@ class VolumeXmlTest {
         assertEquals(2, volume.extents().size());
         assertEquals(List.of(new PoolSource.Extent(0, 536870912L), new PoolSource.Extent(1073741824L, 2147483648L)),
                 volume.extents().get(1).extents());
+    }
+
+    @Test
+    void aVolumeOfAPoolIsWrittenWithTheDefaultsLibvirtReadsIntoIt() {
+        VolumeDefinition bare = VolumeXml.parse("<volume><name>v</name><capacity>1</capacity>"
+                + "<target><path>/p/v</path></target></volume>");
+
+        // A file-based pool: type file, format raw, as libvirt writes a volume it read without them.
+        String dir = VolumeXml.write(bare, PoolType.DIR);
+        assertTrue(dir.startsWith("<volume type='file'>"), dir);
+        assertTrue(dir.contains("<format type='raw'/>"), dir);
+        // A partition: format none.
+        assertTrue(VolumeXml.write(bare, PoolType.DISK).contains("<format type='none'/>"));
+        // An LV has no format at all, even one given.
+        VolumeDefinition qcow = bare.toBuilder().format(VolumeFormat.QCOW2).build();
+        assertFalse(VolumeXml.write(qcow, PoolType.LOGICAL).contains("<format"));
+        // Without a pool, exactly what was defined.
+        assertFalse(VolumeXml.write(bare).contains("type="), VolumeXml.write(bare));
+        assertVolumeValid(dir);
+    }
+
+    @Test
+    void anOwnerOrGroupOfMinusOneAsUnsignedIsUnset() {
+        // Older libvirt wrote (uid_t) -1 as 4294967295; libvirt reads it as "not set".
+        VolumeDefinition volume = VolumeXml.parse("<volume><name>v</name><capacity>1</capacity><target>"
+                + "<permissions><mode>0600</mode><owner>4294967295</owner><group>4294967295</group>"
+                + "</permissions></target></volume>");
+
+        Permissions permissions = volume.target().permissions().orElseThrow();
+        assertEquals(OptionalLong.empty(), permissions.owner());
+        assertEquals(OptionalLong.empty(), permissions.group());
+    }
+
+    private static void assertVolumeValid(String xml) {
+        LibvirtSchemas.assertValidVolume(xml);
     }
 }

@@ -26,7 +26,8 @@ class BenchmarkListTest {
         for (String benchmark : new String[] {
                 "CreateVolumesBenchmark_createOneVolume", "CreateVolumesBenchmark_createThousandVolumes",
                 "PoolListingBenchmark_refreshAndList", "PoolListingBenchmark_list",
-                "PoolListingBenchmark_lookupByName", "PoolListingBenchmark_lookupByPath"}) {
+                "PoolListingBenchmark_lookupByName", "PoolListingBenchmark_lookupByPath",
+                "NativeCallBenchmark_ffmGetpid", "NativeCallBenchmark_jnaGetpid"}) {
             // Each entry names the generated class that runs it.
             assertTrue(list.contains("org.libstorage.benchmarks.jmh_generated." + benchmark + "_jmhTest "),
                     benchmark + " is not in the JMH list");

@@ -21,23 +21,36 @@ import java.util.stream.Stream;
  * logs, sockets) in a private directory under /tmp; no systemd, no /etc/ceph. One cluster per
  * test JVM ({@link #shared()}), stopped by a shutdown hook. Outside CI a host without the
  * packages or root skips; under {@code CI=true} a cluster that cannot start fails the test.
+ * The benchmarks start clusters of their own with {@link #start(Settings)} (no JUnit involved).
  */
-public final class CephCluster {
+public final class CephCluster implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(CephCluster.class.getName());
     private static CephCluster shared;
     private static Throwable failed;
 
+    /**
+     * How a cluster is made: cephx on or off (off, a client such as libvirt needs no secret;
+     * cephx costs one handshake per connection, the same for every contender of a benchmark),
+     * and the memstore OSD's capacity in bytes.
+     */
+    public record Settings(boolean cephx, long memstoreBytes) {
+        /** The tests' cluster: cephx on, 4 GiB. */
+        public static final Settings TESTS = new Settings(true, 4L << 30);
+    }
+
     private final Path dir;
     private final int port;
+    private final Settings settings;
     private final List<Process> daemons = new ArrayList<>();
     private Process mon;
     private Process osd;
     private String adminKey;
     private Duration startup;
 
-    private CephCluster(Path dir, int port) {
+    private CephCluster(Path dir, int port, Settings settings) {
         this.dir = dir;
         this.port = port;
+        this.settings = settings;
     }
 
     /** The cluster of this test run, started on first use. */
@@ -51,7 +64,7 @@ public final class CephCluster {
         }
         if (shared == null) {
             try {
-                CephCluster c = new CephCluster(Files.createTempDirectory("libstorage-ceph-"), freePort());
+                CephCluster c = new CephCluster(Files.createTempDirectory("libstorage-ceph-"), freePort(), Settings.TESTS);
                 Runtime.getRuntime().addShutdownHook(new Thread(c::stop, "ceph-test-cluster-stop"));
                 c.start();
                 shared = c;
@@ -61,6 +74,22 @@ public final class CephCluster {
             }
         }
         return shared;
+    }
+
+    /**
+     * A cluster of the caller's own, not the tests' shared one, stopped by {@link #close()} or
+     * at exit. Needs root and the ceph-mon, ceph-osd and ceph-common packages.
+     */
+    public static CephCluster start(Settings settings) throws Exception {
+        CephCluster c = new CephCluster(Files.createTempDirectory("libstorage-ceph-"), freePort(), settings);
+        Runtime.getRuntime().addShutdownHook(new Thread(c::stop, "ceph-cluster-stop"));
+        c.start();
+        return c;
+    }
+
+    @Override
+    public void close() {
+        stop();
     }
 
     private static int freePort() throws IOException {
@@ -80,9 +109,9 @@ public final class CephCluster {
                 fsid = %1$s
                 mon host = 127.0.0.1:%2$d
                 public addr = 127.0.0.1
-                auth cluster required = cephx
-                auth service required = cephx
-                auth client required = cephx
+                auth cluster required = %4$s
+                auth service required = %4$s
+                auth client required = %4$s
                 osd pool default size = 1
                 osd pool default min size = 1
                 osd pool default pg num = 8
@@ -92,7 +121,7 @@ public final class CephCluster {
                 mon warn on pool no redundancy = false
                 osd crush chooseleaf type = 0
                 osd objectstore = memstore
-                memstore device bytes = 4294967296
+                memstore device bytes = %5$d
                 run dir = %3$s/run
                 admin socket = %3$s/run/$name.asok
                 pid file = %3$s/run/$name.pid
@@ -101,11 +130,14 @@ public final class CephCluster {
                 mon data = %3$s/mon/$cluster-$id
                 osd data = %3$s/osd/$cluster-$id
                 keyring = %3$s/keyring
-                """.formatted(fsid, port, dir));
+                """.formatted(fsid, port, dir, settings.cephx() ? "cephx" : "none", settings.memstoreBytes()));
         Path keyring = dir.resolve("keyring");
         run("ceph-authtool", "--create-keyring", keyring.toString(), "--gen-key", "-n", "mon.", "--cap", "mon", "allow *");
         run("ceph-authtool", keyring.toString(), "--gen-key", "-n", "client.admin", "--cap", "mon", "allow *",
                 "--cap", "osd", "allow *", "--cap", "mgr", "allow *");
+        if (!settings.cephx()) {
+            run("chmod", "0644", keyring.toString()); // nothing to protect without cephx; any user's client reads it
+        }
         // The monitor imports every key of its initial keyring, so the OSD needs no 'ceph auth add'.
         run("ceph-authtool", keyring.toString(), "--gen-key", "-n", "osd.0", "--cap", "mon", "allow profile osd",
                 "--cap", "osd", "allow *", "--cap", "mgr", "allow profile osd");
@@ -219,7 +251,7 @@ public final class CephCluster {
         return text;
     }
 
-    private void stop() {
+    private synchronized void stop() {
         for (Process p : daemons) {
             if (p.isAlive()) {
                 try {

@@ -33,7 +33,7 @@ import picocli.CommandLine.ParentCommand;
                     + " 'line N: exit status S (COMMAND)' on stderr; with --verbose every command does.",
             "The first failure stops the batch unless --keep-going is given. The batch's exit status is that"
                     + " of the first command that failed, 0 when none did.",
-            "Global options (--config-dir, --json, --debug) go before 'batch' and apply to every line."})
+            "Global options (--config-dir, --backend-option, --json, --debug) go before 'batch' and apply to every line."})
 final class Batch implements Callable<Integer> {
     @ParentCommand
     Storagectl root;
@@ -192,6 +192,10 @@ final class Batch implements Callable<Integer> {
             for (String word : words) {
                 if (word.equals("--config-dir") || word.startsWith("--config-dir=")) {
                     return "a command in a batch cannot choose --config-dir; give it before 'batch' or 'shell'.";
+                }
+                if (word.equals("--backend-option") || word.startsWith("--backend-option=")) {
+                    // The storage is opened once, with the options given before 'batch' or 'shell'.
+                    return "a command in a batch cannot set --backend-option; give it before 'batch' or 'shell'.";
                 }
             }
             String verb = words.stream().filter(w -> !w.startsWith("-")).findFirst().orElse("");

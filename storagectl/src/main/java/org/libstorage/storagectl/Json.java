@@ -29,6 +29,15 @@ import org.libstorage.VolumeInfo;
 final class Json {
     private final ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+    /** {@code node} on one line (JSON Lines, for streams such as {@code event}). */
+    String line(ObjectNode node) {
+        try {
+            return mapper.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(node);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree that cannot be written", e);
+        }
+    }
+
     ObjectNode object() {
         return mapper.createObjectNode();
     }
@@ -82,7 +91,13 @@ final class Json {
                 .put("autostart", status.autostart())
                 .put("persistent", true);
         status.definition().targetPath().ifPresent(p -> node.put("target", p.toString()));
-        if (status.active()) {
+        if (status.active() && !info.spaceKnown()) {
+            // A pool that cannot tell its space (an rbd pool without ceph-mgr): null, not a made-up 0.
+            node.putNull("capacity").putNull("allocation").putNull("available");
+            if (!info.notes().isEmpty()) {
+                info.notes().forEach(node.putArray("notes")::add);
+            }
+        } else if (status.active()) {
             node.put("capacity", info.capacity()).put("allocation", info.allocation()).put("available", info.available());
             if (!info.notes().isEmpty()) {
                 info.notes().forEach(node.putArray("notes")::add);

@@ -66,9 +66,9 @@ final class PoolVerbs {
                     PoolInfo info = status.info();
                     boolean active = status.active();
                     table.row(listed.pool().name(), state(info), autostart, "yes",
-                            active ? Sizes.human(info.capacity()) : "-",
-                            active ? Sizes.human(info.allocation()) : "-",
-                            active ? Sizes.human(info.available()) : "-");
+                            space(active, info, info.capacity()),
+                            space(active, info, info.allocation()),
+                            space(active, info, info.available()));
                 } else {
                     table.row(listed.pool().name(), status.active() ? "active" : "inactive", autostart);
                 }
@@ -332,9 +332,9 @@ final class PoolVerbs {
             field("Autostart", yesNo(p.isAutostart()));
             p.definition().targetPath().ifPresent(t -> field("Target", t.toString()));
             if (p.isActive()) {
-                field("Capacity", size(info.capacity()));
-                field("Allocation", size(info.allocation()));
-                field("Available", size(info.available()));
+                field("Capacity", info.spaceKnown() ? size(info.capacity()) : UNKNOWN);
+                field("Allocation", info.spaceKnown() ? size(info.allocation()) : UNKNOWN);
+                field("Available", info.spaceKnown() ? size(info.available()) : UNKNOWN);
                 info.notes().forEach(note -> field("Note", note));
             }
         }
@@ -413,6 +413,14 @@ final class PoolVerbs {
         void execute() {
             out().println(root.pool(pool).uuid());
         }
+    }
+
+    /** What pool-info and pool-list print for the space of a pool that cannot tell (an rbd pool without ceph-mgr). */
+    static final String UNKNOWN = "unknown";
+
+    /** A pool's size for pool-list --details: "-" when it is not running, "unknown" when it cannot tell. */
+    private static String space(boolean active, PoolInfo info, long bytes) {
+        return !active ? "-" : info.spaceKnown() ? Sizes.human(bytes) : UNKNOWN;
     }
 
     static String yesNo(boolean value) {

@@ -55,6 +55,12 @@ final class Storagectl implements Runnable {
                     + "and /run/libstorage (root) or the XDG directories (others).")
     Path configDir;
 
+    @Option(names = "--backend-option", paramLabel = "KEY=VALUE", scope = ScopeType.INHERIT,
+            description = "Set a backend option; repeatable. lvm.engine=command runs LVM through the lvm "
+                    + "command only (auto: in-process through liblvm2cmd where it loads), lvm.config=TEXT "
+                    + "adds LVM configuration, zfs.refresh=command refreshes zfs pools with zfs list.")
+    Map<String, String> backendOptions = new LinkedHashMap<>();
+
     @Option(names = "--json", scope = ScopeType.INHERIT,
             description = "Print lists and info as JSON, for programs.")
     boolean json;
@@ -143,7 +149,7 @@ final class Storagectl implements Runnable {
         Map<String, java.util.function.Predicate<String>> groups = new LinkedHashMap<>();
         groups.put("Pools", n -> n.startsWith("pool-") || n.equals("find-pool-sources"));
         groups.put("Volumes", n -> n.startsWith("vol-"));
-        groups.put("Host", n -> n.equals("host-devices") || n.equals("backends"));
+        groups.put("Host", n -> n.equals("host-devices") || n.equals("backends") || n.equals("event"));
         groups.put("Other", n -> true);
         Map<String, CommandLine.Help> left = new LinkedHashMap<>(help.subcommands());
         StringBuilder text = new StringBuilder();
@@ -181,6 +187,13 @@ final class Storagectl implements Runnable {
             requireUsableConfigDir();
             StorageConfig config = configDir != null ? StorageConfig.ofDirectory(configDir.toAbsolutePath())
                     : StorageConfig.defaults();
+            for (Map.Entry<String, String> option : backendOptions.entrySet()) {
+                if (option.getKey().isBlank()) {
+                    throw new ParameterException(spec.commandLine(), "--backend-option '=" + option.getValue()
+                            + "' has no key; write KEY=VALUE, such as lvm.engine=command.");
+                }
+                config = config.withBackendOption(option.getKey(), option.getValue());
+            }
             storage = opener.apply(config);
         }
         return storage;

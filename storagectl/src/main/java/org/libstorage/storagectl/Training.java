@@ -92,6 +92,8 @@ public final class Training {
         commands.add(List.of("vol-resize", "a.img", "2GiB", "--pool", "training"));
         commands.add(List.of("pool-refresh", "training"));
         commands.add(List.of("vol-delete", "c.img", "--pool", "training"));
+        commands.add(List.of("event", "--since", "0", "--pool", "training"));
+        commands.add(List.of("--json", "event", "--since", "1"));
         return commands;
     }
 

@@ -3,6 +3,7 @@ package org.libstorage.storagectl;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -13,7 +14,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
 import java.util.OptionalLong;
 import org.libstorage.ErrorCode;
-import org.libstorage.PoolInfo;
 import org.libstorage.StorageException;
 import org.libstorage.Volume;
 
@@ -96,39 +96,26 @@ final class TransferFiles {
     }
 
     /**
-     * Refuses an upload of {@code total} bytes of {@code file} that cannot fit the pool's free
-     * space: the data it would take (zero blocks become holes) beyond what the volume already has
-     * allocated. The range check against the volume's end is the library's own
-     * ({@code Volume.upload} given the length).
+     * Opens the volume for an upload of {@code total} bytes of {@code file}. The library checks
+     * the volume's end and the pool's free space before anything is written, counting every byte
+     * as data; when that does not fit, the file's real data (zero blocks become holes) is counted
+     * and the library asked again with it, so a sparse image fits a pool with room for its data.
      */
-    static void requireRoom(Volume volume, long offset, long total, Path file) {
-        long capacity = volume.info().capacity();
-        if (total <= 0 || offset > capacity || total > capacity - offset || !Files.isRegularFile(file)) {
-            return; // nothing to write, the library refuses the range itself, or a device
+    static WritableByteChannel openUpload(Volume volume, long offset, long total, Path file) {
+        try {
+            return volume.upload(offset, total);
+        } catch (StorageException e) {
+            if (e.code() != ErrorCode.NO_SPACE || total <= 0) {
+                throw e;
+            }
         }
-        volume.pool().refresh();
-        PoolInfo space = volume.pool().info();
-        if (space.capacity() <= 0) {
-            return; // the pool does not know its space (an rbd pool without a ceph-mgr): nothing to check against
-        }
-        long available = space.available();
-        long allocated = volume.info().allocation();
-        if (total - allocated <= available) {
-            return; // fits even if every byte is data
-        }
-        // Might not fit: count the data the volume would really take before deciding.
         long data;
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             data = dataBytes(channel, total);
         } catch (IOException e) {
             throw failure(e, "file " + file, "vol-upload", "read");
         }
-        if (data - allocated > available) {
-            throw new StorageException(ErrorCode.NO_SPACE, "volume '" + volume.name() + "'", "vol-upload",
-                    "Uploading " + file + " (" + total + " bytes, " + data + " of them data) into volume '" + volume.name()
-                            + "' needs up to " + (data - allocated) + " more bytes, but pool '" + volume.pool().name()
-                            + "' has only " + available + " bytes free; nothing was written.");
-        }
+        return volume.upload(offset, total, data);
     }
 
     /** The bytes of the first {@code total} that are not whole zero blocks. */

@@ -50,6 +50,7 @@ final class Verbs {
             "vol-download",
             "host-devices",
             "backends",
+            "event",
             "batch",
             "shell",
             "tour",
@@ -102,6 +103,7 @@ final class Verbs {
             case "vol-download" -> new VolumeVerbs.VolDownload();
             case "host-devices" -> new HostVerbs.HostDevices();
             case "backends" -> new HostVerbs.Backends();
+            case "event" -> new EventVerb();
             case "batch" -> new Batch();
             case "shell" -> new Shell();
             case "tour" -> new Tour();
@@ -123,12 +125,12 @@ final class Verbs {
                 case "--json", "--debug" -> {
                     continue;
                 }
-                case "--config-dir" -> {
+                case "--config-dir", "--backend-option" -> {
                     i++;
                     continue;
                 }
                 default -> {
-                    if (arg.startsWith("--config-dir=")) {
+                    if (arg.startsWith("--config-dir=") || arg.startsWith("--backend-option=")) {
                         continue;
                     }
                 }

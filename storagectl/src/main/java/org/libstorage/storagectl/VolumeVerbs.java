@@ -415,14 +415,13 @@ final class VolumeVerbs {
             long done;
             TransferFiles.Source input = TransferFiles.source(file);
             if (input.sized()) {
-                // A file's or device's size is known: the volume's end (the library's range check,
-                // given the length) and the pool's free space are checked before a byte is written.
+                // A file's or device's size is known: the library checks the volume's end and the
+                // pool's free space (for the data the file really has) before a byte is written.
                 // The engine reads the file's data extents only; its holes reach the volume as
                 // zeroed ranges (punched in a file, BLKZEROOUT on a device), never as written zeros.
                 try (FdChannel in = FdChannel.openForReading(file, lengthOrAll(), context);
                      ProgressBar bar = root.progress("upload")) {
-                    TransferFiles.requireRoom(v, offset, in.size(), file);
-                    try (DataSink target = Streams.sink(v.upload(offset, in.size()), in.size(),
+                    try (DataSink target = Streams.sink(TransferFiles.openUpload(v, offset, in.size(), file), in.size(),
                             "volume '" + v.name() + "'", context)) {
                         done = CopyEngine.copy(in, target, bar, context).bytes();
                     }

@@ -71,6 +71,28 @@ class DirPoolEndToEndTest {
     }
 
     @Test
+    void aSparseImageLargerThanTheFreeSpaceUploadsWhenItsDataFits() throws IOException {
+        startPool();
+        long size = Files.getFileStore(tmp).getUsableSpace() + (1L << 30);
+        ok("vol-create-as", "images", "big.img", Long.toString(size));
+        Path sparse = tmp.resolve("sparse.raw");
+        try (var ch = java.nio.channels.FileChannel.open(sparse, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap("head".getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 0);
+            ch.write(java.nio.ByteBuffer.wrap("tail".getBytes(java.nio.charset.StandardCharsets.US_ASCII)), size - 4);
+        }
+
+        // Counting every byte as data it would not fit; its data (two blocks) does.
+        assertTrue(ok("vol-upload", "big.img", sparse.toString(), "--pool", "images").err().isEmpty());
+
+        try (var ch = java.nio.channels.FileChannel.open(poolDir.resolve("big.img"))) {
+            var tail = java.nio.ByteBuffer.allocate(4);
+            ch.read(tail, size - 4);
+            assertEquals("tail", new String(tail.array(), java.nio.charset.StandardCharsets.US_ASCII));
+        }
+    }
+
+    @Test
     void poolLifecycleFromDefinitionToUndefine() throws IOException {
         assertEquals("", ok("pool-list").out().lines().skip(2).reduce("", String::concat), "inactive pools are hidden");
         assertTrue(ok("pool-list", "--all").out().contains(" images   inactive   no"));

@@ -144,6 +144,8 @@ final class FakeStorage implements Storage {
         PoolDefinition definition;
         final UUID uuid;
         boolean active;
+        /** Reports its space as unknown, as an rbd pool whose cluster runs no ceph-mgr does. */
+        boolean spaceUnknown;
         boolean autostart;
         boolean built;
         BuildMode lastBuildMode;
@@ -199,6 +201,9 @@ final class FakeStorage implements Storage {
         public PoolInfo info() {
             if (!active) {
                 return PoolInfo.inactive();
+            }
+            if (spaceUnknown) {
+                return PoolInfo.spaceUnknown(PoolState.RUNNING, java.util.List.of("no ceph-mgr"));
             }
             long allocation = volumes.values().stream().mapToLong(v -> v.info().allocation()).sum();
             return new PoolInfo(PoolState.RUNNING, POOL_CAPACITY, allocation, POOL_CAPACITY - allocation);
@@ -459,5 +464,10 @@ final class FakeStorage implements Storage {
                 }
             };
         }
+    }
+
+    @Override
+    public java.util.concurrent.Flow.Publisher<org.libstorage.StorageEvent> events(long fromSequence) {
+        throw new UnsupportedOperationException("FakeStorage has no event journal");
     }
 }

@@ -31,6 +31,23 @@ class GlobalBehaviourTest {
     }
 
     @Test
+    void backendOptionsReachTheStorageConfiguration() {
+        Cli cli = new Cli(storage);
+
+        assertEquals(0, cli.run("--backend-option", "lvm.engine=command", "--backend-option", "zfs.refresh=command",
+                "pool-list").status());
+
+        assertEquals(java.util.Map.of("lvm.engine", "command", "zfs.refresh", "command"),
+                cli.configsOpened.getFirst().backendOptions());
+        Cli.Result noKey = cli.run("--backend-option", "=command", "pool-list");
+        assertEquals(2, noKey.status(), noKey.toString());
+        assertTrue(noKey.err().contains("has no key"), noKey.err());
+        Cli.Result noValue = cli.run("--backend-option", "lvm.engine", "pool-list");
+        assertEquals(2, noValue.status(), noValue.toString());
+        assertTrue(cli.run("--help").out().contains("--backend-option=KEY=VALUE"), "documented in --help");
+    }
+
+    @Test
     void helpAndVersion() {
         Cli cli = new Cli(storage);
         Cli.Result help = cli.run("--help");

@@ -197,6 +197,22 @@ class PoolVerbsTest {
     }
 
     @Test
+    void aPoolThatCannotTellItsSpaceSaysUnknownNotZero() throws IOException {
+        defineAndStart("p");
+        storage.pools.get("p").spaceUnknown = true;
+
+        String info = ok("pool-info", "p").out();
+        assertTrue(info.contains("Capacity:       unknown\n") && info.contains("Available:      unknown\n"), info);
+        String list = ok("pool-list", "--details").out();
+        assertTrue(list.lines().anyMatch(l -> l.strip().startsWith("p ") && l.contains("unknown")), list);
+        JsonNode json = new ObjectMapper().readTree(ok("pool-info", "p", "--json").out());
+        assertTrue(json.get("available").isNull(), json.toString());
+        assertTrue(json.get("capacity").isNull(), json.toString());
+        // The XML says what libvirt says of such a pool: 0.
+        assertTrue(ok("pool-dumpxml", "p").out().contains("<available unit='bytes'>0</available>"));
+    }
+
+    @Test
     void poolDumpXmlValidatesAgainstLibvirtsSchema() {
         defineAndStart("p");
         String active = ok("pool-dumpxml", "p").out();

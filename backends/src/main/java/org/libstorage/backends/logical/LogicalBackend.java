@@ -106,8 +106,15 @@ public final class LogicalBackend implements PoolBackend {
 
     @Override
     public BackendStatus status() {
+        return status(null);
+    }
+
+    /** As {@link #status()}, for the LVM the Storage's options choose ({@value #ENGINE_OPTION}, {@value #CONFIG_OPTION}). */
+    @Override
+    public BackendStatus status(BackendContext context) {
+        Lvm lvm = lvm(context);
         boolean binary = LvmCommand.create(COMMAND_TIMEOUT).available();
-        boolean library = lvm().runner() instanceof InProcessLvmRunner;
+        boolean library = lvm.runner() instanceof InProcessLvmRunner;
         if (!binary && !library) {
             return BackendStatus.unavailable(PoolType.LOGICAL, "neither " + Lvm2cmd.SONAME + " (Debian package "
                     + Lvm2cmd.DEBIAN_PACKAGE + ") nor the lvm command (Debian package lvm2) is installed");
@@ -115,8 +122,8 @@ public final class LogicalBackend implements PoolBackend {
         List<String> notes = new ArrayList<>();
         notes.add(library ? "LVM runs in-process through " + Lvm2cmd.SONAME
                 + "; commands that activate devices run the lvm command"
-                : "LVM runs through the lvm command (" + whyNotInProcess() + ")");
-        if (!lvm().settings().activation()) {
+                : "LVM runs through the lvm command (" + whyNotInProcess(lvm) + ")");
+        if (!lvm.settings().activation()) {
             notes.add(LogicalPoolDriver.NO_DEVICE_MAPPER_NOTE);
         }
         if (library && !binary) {
@@ -125,8 +132,8 @@ public final class LogicalBackend implements PoolBackend {
         return new BackendStatus(PoolType.LOGICAL, true, Optional.empty(), notes);
     }
 
-    private String whyNotInProcess() {
-        Optional<LowerLayerException> failure = lvm().inProcessFailure();
+    private static String whyNotInProcess(Lvm lvm) {
+        Optional<LowerLayerException> failure = lvm.inProcessFailure();
         if (failure.isPresent()) {
             return Lvm2cmd.SONAME + " is installed but could not be initialised: " + failure.get().getMessage();
         }
@@ -177,9 +184,15 @@ public final class LogicalBackend implements PoolBackend {
      */
     @Override
     public List<PoolSource> findPoolSources(Optional<PoolSource> hint) {
+        return findPoolSources(hint, null);
+    }
+
+    /** As {@link #findPoolSources(Optional)}, through the LVM the Storage's options choose. */
+    @Override
+    public List<PoolSource> findPoolSources(Optional<PoolSource> hint, BackendContext context) {
         List<String> devices = hint.map(h -> h.devices().stream().map(d -> d.path().toString()).toList())
                 .orElse(List.of());
-        LvmReport report = lvm().report("pvs", "pv_name,vg_name,vg_fmt", devices, null, "find-pool-sources");
+        LvmReport report = lvm(context).report("pvs", "pv_name,vg_name,vg_fmt", devices, null, "find-pool-sources");
         Map<String, PoolSource.Builder> groups = new LinkedHashMap<>();
         for (LvmReport.Row row : report.section("pv")) {
             String vg = row.text("vg_name");

@@ -197,10 +197,12 @@ final class RbdPoolDriver implements PoolDriver, AutoCloseable {
         List<VolumeDefinition> volumes = describeAll(ctx, names, operation);
         Rados.Space space = call(() -> ctx.cluster().space(), object, operation);
         Rados.PoolStats stats = call(ctx::stats, object, operation);
-        List<String> notes = space.total() == 0
-                ? List.of("The cluster reports no space figures (they come from a running ceph-mgr).")
-                : List.of();
-        return new PoolContents(new PoolInfo(PoolState.RUNNING, space.total(), stats.bytes(), space.available(), notes),
+        // Without a running ceph-mgr the cluster reports no space at all (0 bytes): unknown, not full.
+        PoolInfo info = space.total() == 0
+                ? PoolInfo.spaceUnknown(PoolState.RUNNING,
+                        List.of("The cluster reports no space figures (they come from a running ceph-mgr)."))
+                : new PoolInfo(PoolState.RUNNING, space.total(), stats.bytes(), space.available());
+        return new PoolContents(info,
                 volumes);
     }
 

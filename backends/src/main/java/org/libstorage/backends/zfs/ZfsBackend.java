@@ -78,6 +78,12 @@ public final class ZfsBackend implements PoolBackend {
 
     @Override
     public BackendStatus status() {
+        return status(null);
+    }
+
+    /** As {@link #status()}, saying how refresh runs under the Storage's {@value #REFRESH_OPTION} option. */
+    @Override
+    public BackendStatus status(BackendContext context) {
         Optional<String> missing = core.unavailableReason();
         if (missing.isPresent()) {
             return BackendStatus.unavailable(type(), missing.get() + " (" + ZfsErrors.PACKAGES + ")");
@@ -88,7 +94,7 @@ public final class ZfsBackend implements PoolBackend {
         }
         List<String> notes = new ArrayList<>();
         notes.add("zvols are created, snapshotted, cloned and destroyed through " + ZfsCore.SONAME);
-        notes.add(zfs().usesChannelPrograms()
+        notes.add(zfs(context).usesChannelPrograms()
                 ? "refresh runs one read-only ZFS channel program (lzc_channel_program_nosync)"
                 : "refresh runs zfs list (channel programs are off or refused here)");
         if (!commands.available()) {

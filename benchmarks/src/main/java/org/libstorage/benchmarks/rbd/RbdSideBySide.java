@@ -18,9 +18,10 @@ import org.libstorage.Storage;
 import org.libstorage.StorageConfig;
 import org.libstorage.Volume;
 import org.libstorage.VolumeDefinition;
+import org.libstorage.testing.CephCluster;
 
 /**
- * rbd pools side by side on one loopback cluster ({@link CephLoopback}): libstorage (librbd in
+ * rbd pools side by side on one loopback cluster ({@link CephCluster}, the tests' fixture, here with cephx off): libstorage (librbd in
  * process), the {@code rbd} command (one process per image, as a script runs it) and libvirt's
  * rbd backend (a private session libvirtd driven by one {@code virsh} connection per phase).
  * Each contender gets its own Ceph pool. Phases: create N images, clone N from one of them,
@@ -39,7 +40,7 @@ public final class RbdSideBySide {
         int images = args.length > 0 ? Integer.parseInt(args[0]) : 100;
         long streamMib = args.length > 1 ? Long.parseLong(args[1]) : 1024;
         Path work = Files.createTempDirectory("libstorage-bench-rbd-");
-        try (CephLoopback ceph = CephLoopback.start()) {
+        try (CephCluster ceph = CephCluster.start(new CephCluster.Settings(false, 6L << 30))) {
             System.out.printf("cluster (1 mon, 1 memstore OSD) up in %d ms%n", ceph.startup().toMillis());
             Path data = work.resolve("stream.raw");
             writeRandom(data, streamMib * MIB);
@@ -145,7 +146,7 @@ public final class RbdSideBySide {
      * XDG directories under the work directory, started by virsh), one virsh connection per
      * phase running all of that phase's commands. Empty when libvirt cannot run here.
      */
-    private static Map<String, Long> libvirt(CephLoopback ceph, Path work, int images, Path stream) {
+    private static Map<String, Long> libvirt(CephCluster ceph, Path work, int images, Path stream) {
         Map<String, Long> out = new java.util.HashMap<>();
         try {
             Path home = Files.createDirectories(work.resolve("libvirt-home"));
