@@ -34,7 +34,9 @@ public final class Names {
         if (name == null || name.isEmpty()) {
             return "it is empty";
         }
-        if (name.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
+        // A char is at most 3 bytes in UTF-8: most names need no encoding to be measured (a
+        // refresh checks every file name it lists).
+        if (name.length() * 3 > MAX_BYTES && name.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
             return "it is longer than " + MAX_BYTES + " bytes";
         }
         if (name.indexOf('\0') >= 0) {

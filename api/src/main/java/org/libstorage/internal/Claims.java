@@ -13,7 +13,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -86,7 +89,28 @@ final class Claims {
         }
     }
 
+    /**
+     * How long before a scan the claims directory must have last changed for an empty scan to be
+     * remembered. File systems stamp changes with a coarse clock (one tick, at most 10 ms), so a
+     * claim recorded in the same tick as the change seen could leave the time where it was; once
+     * the time seen is older than this, any later change moves it.
+     */
+    private static final Duration SETTLED = Duration.ofMillis(100);
+    private static final Scan NONE = new Scan(List.of(), List.of());
+
     private final Layout layout;
+    /**
+     * Per pool, its claims directory as a scan found it holding no claim: while the directory is
+     * the same (inode, modification time) it still holds none, and a scan is one stat instead of
+     * a listing. Only empty directories are remembered: a claim's job can die without touching
+     * the directory, so one with claims is read again every time (which is how dead jobs are
+     * found). Claims are recorded only under the pool's lock, which every scan holds.
+     */
+    private final ConcurrentMap<String, DirStamp> empty = new ConcurrentHashMap<>();
+
+    /** A directory's identity and modification time. */
+    private record DirStamp(Object fileKey, FileTime modified) {
+    }
 
     Claims(Layout layout) {
         this.layout = layout;
@@ -138,6 +162,7 @@ final class Claims {
      */
     Held record(String pool, String volume, Use use, String operation, String object) {
         Path dir = layout.jobs(pool);
+        empty.remove(pool);
         String id = PID + "-" + HexFormat.of().toHexDigits(RANDOM.nextLong());
         Path file = dir.resolve(id + SUFFIX);
         Claim claim = new Claim(id, volume, use, operation, PID, Instant.now());
@@ -173,10 +198,20 @@ final class Claims {
      */
     Scan scan(String pool) {
         Path dir = layout.jobs(pool);
+        Optional<DirStamp> before = stamp(dir);
+        if (before.isEmpty()) {
+            empty.remove(pool);
+            return NONE; // no job ever ran on this pool
+        }
+        if (before.get().equals(empty.get(pool))) {
+            return NONE;
+        }
         List<Claim> live = new ArrayList<>();
         List<Claim> dead = new ArrayList<>();
+        int files = 0;
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
             for (Path file : entries) {
+                files++;
                 look(file.toAbsolutePath().normalize(), live, dead);
             }
         } catch (NoSuchFileException | NotDirectoryException e) {
@@ -184,7 +219,29 @@ final class Claims {
         } catch (IOException e) {
             throw Failures.io(Failures.pool(pool), null, "list the job claims in " + dir, e);
         }
-        return new Scan(List.copyOf(live), List.copyOf(dead));
+        Duration age = Duration.between(before.get().modified().toInstant(), Instant.now());
+        if (files == 0 && age.compareTo(SETTLED) >= 0) {
+            empty.put(pool, before.get());
+        } else {
+            empty.remove(pool);
+        }
+        return live.isEmpty() && dead.isEmpty() ? NONE : new Scan(List.copyOf(live), List.copyOf(dead));
+    }
+
+    /** The directory's stamp; empty when there is no directory. One that cannot be told is never equal to another. */
+    private static Optional<DirStamp> stamp(Path dir) {
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(dir, BasicFileAttributes.class);
+            if (!attributes.isDirectory()) {
+                return Optional.empty();
+            }
+            Object key = attributes.fileKey() != null ? attributes.fileKey() : new Object();
+            return Optional.of(new DirStamp(key, attributes.lastModifiedTime()));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.of(new DirStamp(new Object(), FileTime.fromMillis(0))); // the listing says what is wrong
+        }
     }
 
     /** Whether the claim {@code id} of {@code pool} belongs to a running job. Call under the pool lock. */

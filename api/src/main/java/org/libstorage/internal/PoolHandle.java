@@ -310,7 +310,23 @@ final class PoolHandle implements Pool {
     public PoolStatus status() {
         return locked("pool-info", state -> new PoolStatus(state.current(), state.active(),
                 storage.registry().isAutostart(name),
-                state.active() ? contents(state, "pool-info").info() : PoolInfo.inactive()));
+                state.active() ? space(state, "pool-info") : PoolInfo.inactive()));
+    }
+
+    /**
+     * The active pool's space: from this process's listing when it is current, else asked of the
+     * driver alone, so that a pool listing does not list every pool's volumes (one statvfs for a
+     * file pool); a driver that cannot tell without a refresh gets one, which is kept.
+     */
+    private PoolInfo space(State state, String operation) {
+        requireActive(state, operation);
+        PoolRuntime runtime = state.runtime();
+        if (runtime.hasContents(state.live().orElseThrow().stamp(), storage.changes(name))) {
+            return runtime.info();
+        }
+        PoolDriver driver = driver(state, operation);
+        Optional<PoolInfo> space = Failures.driverCall(object, operation, driver::space);
+        return space != null && space.isPresent() ? space.get() : contents(state, operation).info();
     }
 
     @Override
@@ -330,7 +346,7 @@ final class PoolHandle implements Pool {
 
     @Override
     public PoolInfo info() {
-        return locked("pool-info", state -> state.active() ? contents(state, "pool-info").info() : PoolInfo.inactive());
+        return locked("pool-info", state -> state.active() ? space(state, "pool-info") : PoolInfo.inactive());
     }
 
     @Override
@@ -486,12 +502,31 @@ final class PoolHandle implements Pool {
         if (definition.allocation().orElse(0) <= 0) {
             // Nothing to fill: made and listed in one step under the lock.
             return locked(operation, state -> {
-                PoolRuntime runtime = contents(state, operation);
-                requireNew(state, runtime, definition.name(), volumeObject, operation);
+                requireActive(state, operation);
+                PoolRuntime runtime = state.runtime();
                 PoolDriver driver = driver(state, operation);
+                // Without a current listing (a command's first call), a driver that refuses taken
+                // names itself is not made to list the whole pool first.
+                boolean listed = runtime.hasContents(state.live().orElseThrow().stamp(), storage.changes(name))
+                        || !driver.refusesTakenNames();
+                if (listed) {
+                    requireNew(state, contents(state, operation), definition.name(), volumeObject, operation);
+                } else {
+                    requireFree(claims(state, operation), definition.name(), Claims.Use.CREATE, operation);
+                }
                 VolumeDefinition created = Failures.driverCall(volumeObject, operation,
                         () -> driver.createVolume(definition));
-                VolumeHandle handle = remember(runtime, created, volumeObject, operation);
+                if (created == null) {
+                    throw new StorageException(ErrorCode.INTERNAL_ERROR, volumeObject, operation,
+                            "The backend of pool '" + name + "' reported no volume after " + operation + ".");
+                }
+                VolumeHandle handle;
+                if (listed) {
+                    handle = remember(runtime, created, volumeObject, operation);
+                } else {
+                    runtime.clearContents(); // a listing of before another process's change stays stale
+                    handle = new VolumeHandle(this, created);
+                }
                 changed(runtime);
                 volumeEvent(StorageEvent.VolumeEvent.Kind.CREATED, created, null);
                 return handle;

@@ -4,6 +4,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import org.libstorage.BuildMode;
 import org.libstorage.PoolDefinition;
+import org.libstorage.PoolInfo;
 import org.libstorage.ProgressListener;
 import org.libstorage.VolumeDefinition;
 import org.libstorage.WipeAlgorithm;
@@ -46,6 +47,16 @@ public interface PoolDriver {
     PoolContents refresh();
 
     /**
+     * The pool's space (capacity, allocation, available) alone, without listing its volumes, for
+     * a pool listing or status when no current refresh is at hand; empty (the default) when only
+     * a refresh can tell, which the core then runs (and keeps). A file pool answers with one
+     * {@code statvfs} however many volumes it holds.
+     */
+    default java.util.Optional<PoolInfo> space() {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * How this driver keeps a new volume out of sight while a job fills it. True (the default):
      * it makes the volume under its own name (an LV, a partition, a zvol cannot be renamed into
      * place atomically); the core then hides that name from listings while the job runs and, if
@@ -55,6 +66,16 @@ public interface PoolDriver {
      */
     default boolean fillsInPlace() {
         return true;
+    }
+
+    /**
+     * Whether {@link #createVolume} itself refuses a name that is taken (any entry by that name,
+     * listed or not) with {@code VOLUME_EXISTS}. True lets the core create a volume without
+     * listing the pool first when it holds no current listing (a command's first call); false
+     * (the default) makes it refresh and check the listing.
+     */
+    default boolean refusesTakenNames() {
+        return false;
     }
 
     /**

@@ -1,10 +1,15 @@
 package org.libstorage.benchmarks;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.libstorage.Volume;
+import org.libstorage.nativelib.Fd;
+import org.libstorage.nativelib.Libc;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -19,7 +24,10 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Creating sparse raw volumes (1 GiB, allocation 0) in a {@code dir} pool through
- * {@code Pool.createVolume}: one at a time, and a whole batch of 1,000 into an empty pool.
+ * {@code Pool.createVolume}: one at a time, and a whole batch of 1,000 into an empty pool; and,
+ * as the floor to read them against, the bare system calls of such a file
+ * ({@code open(O_CREAT|O_EXCL)}, {@code ftruncate}, {@code fchmod}, {@code close}) through the
+ * same C-library bindings, in a plain directory.
  */
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class CreateVolumesBenchmark {
@@ -77,6 +85,62 @@ public class CreateVolumesBenchmark {
         public void close() {
             fixture.close();
         }
+    }
+
+    /**
+     * A plain directory for the baselines, next to the pools (same filesystem): {@code existing}
+     * files made beforehand, like the pool's, and what each iteration made removed after it.
+     */
+    @State(Scope.Benchmark)
+    public static class BareDirectory {
+        @Param({"0", "10000"})
+        public int existing;
+
+        final Libc libc = Libc.instance();
+        Path directory;
+        final List<Path> created = new ArrayList<>();
+        int next;
+
+        @Setup(Level.Trial)
+        public void open() throws IOException {
+            directory = Files.createTempDirectory(DirPoolFixture.scratchParent(), "libstorage-bench-bare-");
+            for (next = 0; next < existing; next++) {
+                createFile(this, directory.resolve(DirPoolFixture.volumeName(next)));
+            }
+        }
+
+        @TearDown(Level.Iteration)
+        public void deleteCreated() throws IOException {
+            for (Path file : created) {
+                Files.delete(file);
+            }
+            created.clear();
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            DirPoolFixture.deleteTree(directory);
+        }
+    }
+
+    /** The system calls of a new sparse file, as a C loop would make them: no checks, no listing, no lock. */
+    static void createFile(BareDirectory state, Path file) {
+        Libc libc = state.libc;
+        try (Fd fd = libc.open(file, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0600)) {
+            libc.ftruncate(fd, DirPoolFixture.VOLUME_CAPACITY);
+            libc.fchmod(fd, 0600);
+        }
+    }
+
+    /** Baseline for {@link #createOneVolume}: one new sparse file by its bare system calls. */
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public Path createOneFileBaseline(BareDirectory state) {
+        Path file = state.directory.resolve(DirPoolFixture.volumeName(state.next++));
+        createFile(state, file);
+        state.created.add(file);
+        return file;
     }
 
     /** Time per {@code createVolume} call, the pool holding {@code existing} volumes and those created so far. */

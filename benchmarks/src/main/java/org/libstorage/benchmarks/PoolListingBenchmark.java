@@ -1,11 +1,15 @@
 package org.libstorage.benchmarks;
 
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.libstorage.Volume;
+import org.libstorage.nativelib.Libc;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -81,6 +85,25 @@ public class PoolListingBenchmark {
     public List<Volume> refreshAndList() {
         fixture.pool().refresh();
         return fixture.pool().volumes();
+    }
+
+    /**
+     * Baseline for {@link #refreshAndList}: what any scan of the directory costs, a listing
+     * ({@code getdents64}) and one {@code statx} of each entry through the same C-library bindings,
+     * keeping each entry's size.
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    public long scanAndStatBaseline() throws IOException {
+        Libc libc = Libc.instance();
+        long bytes = 0;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(fixture.poolDirectory())) {
+            for (Path entry : entries) {
+                bytes += libc.statx(entry, false).size();
+            }
+        }
+        return bytes;
     }
 
     /** {@code Pool.volumes()} alone: the last refresh's view. */

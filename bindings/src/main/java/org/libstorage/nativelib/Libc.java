@@ -7,6 +7,7 @@ import static org.libstorage.nativelib.Downcalls.errno;
 import static org.libstorage.nativelib.Downcalls.unchecked;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -128,112 +129,162 @@ public final class Libc {
     // ---- downcall handles, each linked on first use ----------------------------------------
     // Linking a downcall generates classes; a short command uses a few of these, so each is
     // linked when its holder class is first touched, not all of them when Libc is made.
+    //
+    // Every call is linked from the symbol's name and a descriptor of jextract's layouts rather
+    // than through jextract's accessors: touching libc_h.f$address() or $descriptor() (or
+    // makeInvoker) initializes a holder that links jextract's own handle too, one without errno
+    // capture that is never called, so each function cost two generated stubs a process.
+    // LibcTest checks each of these descriptors equals jextract's.
+    private static final class Symbols {
+        static final java.lang.foreign.SymbolLookup LIBC =
+                java.lang.foreign.SymbolLookup.libraryLookup(SONAME, Arena.global());
+    }
+
+    private static MethodHandle libcCall(String symbol, FunctionDescriptor descriptor) {
+        return capturingErrno(Symbols.LIBC.findOrThrow(symbol), descriptor);
+    }
+
+    /** Every libc call's descriptor, by symbol (ioctl's by its last argument); LibcTest compares them with jextract's. */
+    static final Map<String, FunctionDescriptor> DESCRIPTORS = Map.ofEntries(
+            Map.entry("close", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_INT)),
+            Map.entry("copy_file_range", FunctionDescriptor.of(libc_h.C_LONG, libc_h.C_INT, libc_h.C_POINTER,
+                    libc_h.C_INT, libc_h.C_POINTER, libc_h.C_LONG, libc_h.C_INT)),
+            Map.entry("fallocate", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_INT, libc_h.C_INT,
+                    libc_h.C_LONG, libc_h.C_LONG)),
+            Map.entry("fchmod", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_INT, libc_h.C_INT)),
+            Map.entry("fchown", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_INT, libc_h.C_INT, libc_h.C_INT)),
+            Map.entry("fdatasync", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_INT)),
+            Map.entry("flock", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_INT, libc_h.C_INT)),
+            Map.entry("fstatvfs", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_INT, libc_h.C_POINTER)),
+            Map.entry("fsync", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_INT)),
+            Map.entry("ftruncate", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_INT, libc_h.C_LONG)),
+            Map.entry("ioctl:long", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_INT, libc_h.C_LONG, libc_h.C_LONG)),
+            Map.entry("ioctl:pointer", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_INT, libc_h.C_LONG,
+                    libc_h.C_POINTER)),
+            Map.entry("lseek", FunctionDescriptor.of(libc_h.C_LONG, libc_h.C_INT, libc_h.C_LONG, libc_h.C_INT)),
+            Map.entry("mkdirat", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_INT, libc_h.C_POINTER, libc_h.C_INT)),
+            Map.entry("open", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_POINTER, libc_h.C_INT, libc_h.C_INT)),
+            Map.entry("openat", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_INT, libc_h.C_POINTER,
+                    libc_h.C_INT, libc_h.C_INT)),
+            Map.entry("pread", FunctionDescriptor.of(libc_h.C_LONG, libc_h.C_INT, libc_h.C_POINTER,
+                    libc_h.C_LONG, libc_h.C_LONG)),
+            Map.entry("pwrite", FunctionDescriptor.of(libc_h.C_LONG, libc_h.C_INT, libc_h.C_POINTER,
+                    libc_h.C_LONG, libc_h.C_LONG)),
+            Map.entry("read", FunctionDescriptor.of(libc_h.C_LONG, libc_h.C_INT, libc_h.C_POINTER, libc_h.C_LONG)),
+            Map.entry("renameat2", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_INT, libc_h.C_POINTER,
+                    libc_h.C_INT, libc_h.C_POINTER, libc_h.C_INT)),
+            Map.entry("statvfs", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_POINTER, libc_h.C_POINTER)),
+            Map.entry("statx", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_INT, libc_h.C_POINTER,
+                    libc_h.C_INT, libc_h.C_INT, libc_h.C_POINTER)),
+            Map.entry("unlinkat", FunctionDescriptor.of(libc_h.C_INT, libc_h.C_INT, libc_h.C_POINTER, libc_h.C_INT)),
+            Map.entry("write", FunctionDescriptor.of(libc_h.C_LONG, libc_h.C_INT, libc_h.C_POINTER, libc_h.C_LONG)));
+
     private static final class OpenCall {
         static final MethodHandle H =
-                capturingErrnoVariadic(libc_h.open.address(), libc_h.open.makeInvoker(libc_h.C_INT).descriptor(), 2);
+                capturingErrnoVariadic(Symbols.LIBC.findOrThrow("open"), DESCRIPTORS.get("open"), 2);
     }
 
     private static final class OpenatCall {
         static final MethodHandle H =
-                capturingErrnoVariadic(libc_h.openat.address(), libc_h.openat.makeInvoker(libc_h.C_INT).descriptor(), 3);
+                capturingErrnoVariadic(Symbols.LIBC.findOrThrow("openat"), DESCRIPTORS.get("openat"), 3);
     }
 
     private static final class CloseCall {
-        static final MethodHandle H = capturingErrno(libc_h.close$address(), libc_h.close$descriptor());
+        static final MethodHandle H = libcCall("close", DESCRIPTORS.get("close"));
     }
 
     private static final class StatxCall {
-        static final MethodHandle H = capturingErrno(libc_h.statx$address(), libc_h.statx$descriptor());
+        static final MethodHandle H = libcCall("statx", DESCRIPTORS.get("statx"));
     }
 
     private static final class FtruncateCall {
-        static final MethodHandle H = capturingErrno(libc_h.ftruncate$address(), libc_h.ftruncate$descriptor());
+        static final MethodHandle H = libcCall("ftruncate", DESCRIPTORS.get("ftruncate"));
     }
 
     private static final class FallocateCall {
-        static final MethodHandle H = capturingErrno(libc_h.fallocate$address(), libc_h.fallocate$descriptor());
+        static final MethodHandle H = libcCall("fallocate", DESCRIPTORS.get("fallocate"));
     }
 
     private static final class LseekCall {
-        static final MethodHandle H = capturingErrno(libc_h.lseek$address(), libc_h.lseek$descriptor());
+        static final MethodHandle H = libcCall("lseek", DESCRIPTORS.get("lseek"));
     }
 
     private static final class CopyFileRangeCall {
         static final MethodHandle H =
-                capturingErrno(libc_h.copy_file_range$address(), libc_h.copy_file_range$descriptor());
+                libcCall("copy_file_range", DESCRIPTORS.get("copy_file_range"));
     }
 
     // ioctl(int, unsigned long, ...): one handle for pointer arguments, one for integers.
     private static final class IoctlPointerCall {
         static final MethodHandle H =
-                capturingErrnoVariadic(libc_h.ioctl.address(), libc_h.ioctl.makeInvoker(libc_h.C_POINTER).descriptor(), 2);
+                capturingErrnoVariadic(Symbols.LIBC.findOrThrow("ioctl"), DESCRIPTORS.get("ioctl:pointer"), 2);
     }
 
     private static final class IoctlValueCall {
         static final MethodHandle H =
-                capturingErrnoVariadic(libc_h.ioctl.address(), libc_h.ioctl.makeInvoker(libc_h.C_LONG).descriptor(), 2);
+                capturingErrnoVariadic(Symbols.LIBC.findOrThrow("ioctl"), DESCRIPTORS.get("ioctl:long"), 2);
     }
 
     // fsync/fdatasync gain an ignored int and read/write an ignored offset, so one helper
     // invokes each family with exact types.
     private static final class FsyncCall {
         static final MethodHandle H =
-                MethodHandles.dropArguments(capturingErrno(libc_h.fsync$address(), libc_h.fsync$descriptor()), 2, int.class);
+                MethodHandles.dropArguments(libcCall("fsync", DESCRIPTORS.get("fsync")), 2, int.class);
     }
 
     private static final class FdatasyncCall {
         static final MethodHandle H =
-                MethodHandles.dropArguments(capturingErrno(libc_h.fdatasync$address(), libc_h.fdatasync$descriptor()), 2, int.class);
+                MethodHandles.dropArguments(libcCall("fdatasync", DESCRIPTORS.get("fdatasync")), 2, int.class);
     }
 
     private static final class StatvfsCall {
-        static final MethodHandle H = capturingErrno(libc_h.statvfs$address(), libc_h.statvfs$descriptor());
+        static final MethodHandle H = libcCall("statvfs", DESCRIPTORS.get("statvfs"));
     }
 
     private static final class FstatvfsCall {
-        static final MethodHandle H = capturingErrno(libc_h.fstatvfs$address(), libc_h.fstatvfs$descriptor());
+        static final MethodHandle H = libcCall("fstatvfs", DESCRIPTORS.get("fstatvfs"));
     }
 
     private static final class FlockCall {
-        static final MethodHandle H = capturingErrno(libc_h.flock$address(), libc_h.flock$descriptor());
+        static final MethodHandle H = libcCall("flock", DESCRIPTORS.get("flock"));
     }
 
     private static final class PreadCall {
-        static final MethodHandle H = capturingErrno(libc_h.pread$address(), libc_h.pread$descriptor());
+        static final MethodHandle H = libcCall("pread", DESCRIPTORS.get("pread"));
     }
 
     private static final class PwriteCall {
-        static final MethodHandle H = capturingErrno(libc_h.pwrite$address(), libc_h.pwrite$descriptor());
+        static final MethodHandle H = libcCall("pwrite", DESCRIPTORS.get("pwrite"));
     }
 
     private static final class ReadCall {
         static final MethodHandle H =
-                MethodHandles.dropArguments(capturingErrno(libc_h.read$address(), libc_h.read$descriptor()), 4, long.class);
+                MethodHandles.dropArguments(libcCall("read", DESCRIPTORS.get("read")), 4, long.class);
     }
 
     private static final class WriteCall {
         static final MethodHandle H =
-                MethodHandles.dropArguments(capturingErrno(libc_h.write$address(), libc_h.write$descriptor()), 4, long.class);
+                MethodHandles.dropArguments(libcCall("write", DESCRIPTORS.get("write")), 4, long.class);
     }
 
     private static final class UnlinkatCall {
-        static final MethodHandle H = capturingErrno(libc_h.unlinkat$address(), libc_h.unlinkat$descriptor());
+        static final MethodHandle H = libcCall("unlinkat", DESCRIPTORS.get("unlinkat"));
     }
 
     private static final class Renameat2Call {
-        static final MethodHandle H = capturingErrno(libc_h.renameat2$address(), libc_h.renameat2$descriptor());
+        static final MethodHandle H = libcCall("renameat2", DESCRIPTORS.get("renameat2"));
     }
 
     private static final class FchmodCall {
-        static final MethodHandle H = capturingErrno(libc_h.fchmod$address(), libc_h.fchmod$descriptor());
+        static final MethodHandle H = libcCall("fchmod", DESCRIPTORS.get("fchmod"));
     }
 
     private static final class FchownCall {
-        static final MethodHandle H = capturingErrno(libc_h.fchown$address(), libc_h.fchown$descriptor());
+        static final MethodHandle H = libcCall("fchown", DESCRIPTORS.get("fchown"));
     }
 
     private static final class MkdiratCall {
-        static final MethodHandle H = capturingErrno(libc_h.mkdirat$address(), libc_h.mkdirat$descriptor());
+        static final MethodHandle H = libcCall("mkdirat", DESCRIPTORS.get("mkdirat"));
     }
 
     /** The C library. */

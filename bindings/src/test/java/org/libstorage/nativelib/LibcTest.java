@@ -15,6 +15,7 @@ import java.util.OptionalLong;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
+import org.libstorage.bindings.libc.libc_h;
 import org.junit.jupiter.api.io.TempDir;
 
 class LibcTest {
@@ -23,6 +24,37 @@ class LibcTest {
 
     @TempDir
     Path dir;
+
+    /** The calls linked by name (not through jextract's accessors) have jextract's signatures. */
+    @Test
+    void descriptorsLinkedByNameAreJextractsOwn() {
+        var jextract = java.util.Map.ofEntries(
+                java.util.Map.entry("close", libc_h.close$descriptor()),
+                java.util.Map.entry("copy_file_range", libc_h.copy_file_range$descriptor()),
+                java.util.Map.entry("fallocate", libc_h.fallocate$descriptor()),
+                java.util.Map.entry("fchmod", libc_h.fchmod$descriptor()),
+                java.util.Map.entry("fchown", libc_h.fchown$descriptor()),
+                java.util.Map.entry("fdatasync", libc_h.fdatasync$descriptor()),
+                java.util.Map.entry("flock", libc_h.flock$descriptor()),
+                java.util.Map.entry("fstatvfs", libc_h.fstatvfs$descriptor()),
+                java.util.Map.entry("fsync", libc_h.fsync$descriptor()),
+                java.util.Map.entry("ftruncate", libc_h.ftruncate$descriptor()),
+                java.util.Map.entry("ioctl:long", libc_h.ioctl.makeInvoker(libc_h.C_LONG).descriptor()),
+                java.util.Map.entry("ioctl:pointer", libc_h.ioctl.makeInvoker(libc_h.C_POINTER).descriptor()),
+                java.util.Map.entry("lseek", libc_h.lseek$descriptor()),
+                java.util.Map.entry("mkdirat", libc_h.mkdirat$descriptor()),
+                java.util.Map.entry("open", libc_h.open.makeInvoker(libc_h.C_INT).descriptor()),
+                java.util.Map.entry("openat", libc_h.openat.makeInvoker(libc_h.C_INT).descriptor()),
+                java.util.Map.entry("pread", libc_h.pread$descriptor()),
+                java.util.Map.entry("pwrite", libc_h.pwrite$descriptor()),
+                java.util.Map.entry("read", libc_h.read$descriptor()),
+                java.util.Map.entry("renameat2", libc_h.renameat2$descriptor()),
+                java.util.Map.entry("statvfs", libc_h.statvfs$descriptor()),
+                java.util.Map.entry("statx", libc_h.statx$descriptor()),
+                java.util.Map.entry("unlinkat", libc_h.unlinkat$descriptor()),
+                java.util.Map.entry("write", libc_h.write$descriptor()));
+        assertEquals(jextract, Libc.DESCRIPTORS);
+    }
 
     @Test
     void openOfAMissingFileReportsEnoentWithFunctionAndLibrary() {

@@ -35,6 +35,14 @@ public final class Training {
         Files.createDirectories(work);
         Path config = work.resolve("config");
         Path pool = work.resolve("pool");
+        // What Main does before a verb, so that its classes (and java.util.logging's) are in the
+        // cache too: a real command starts there, not here.
+        Logging.configure(false, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        try {
+            Class.forName(Main.class.getName(), true, Training.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException(e);
+        }
         int failures = 0;
         try {
             for (List<String> command : commands(pool)) {

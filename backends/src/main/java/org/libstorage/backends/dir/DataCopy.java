@@ -73,7 +73,7 @@ final class DataCopy {
              PoolDirectory.NewFile file = files.newFile(dir, volume.name(), mode, object, operation)) {
             Fd dest = file.fd();
             Path target = file.path();
-            files.applyPermissions(dest, volume.target().permissions(), mode, object, operation);
+            files.applyOwner(dest, volume.target().permissions(), object, operation); // newFile set the mode
             if (byteCopy) {
                 try (DataSource in = fileSource ? openFileSource(from, source) : streamSource(source)) {
                     // Borrowed: grow() still needs dest after the channel is done.

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 import org.libstorage.PoolDefinition;
+import org.libstorage.PoolInfo;
 import org.libstorage.ProgressListener;
 import org.libstorage.VolumeDefinition;
 import org.libstorage.WipeAlgorithm;
@@ -53,9 +54,21 @@ public abstract class FilePoolDriver implements PoolDriver {
         return false;
     }
 
+    /** A taken name is refused before anything is made, and the rename into place never replaces. */
+    @Override
+    public boolean refusesTakenNames() {
+        return true;
+    }
+
     @Override
     public PoolContents refresh() {
         return volumes.refresh();
+    }
+
+    /** One {@code statvfs} of the volume directory: a listing of the pools need not list their volumes. */
+    @Override
+    public Optional<PoolInfo> space() {
+        return Optional.of(volumes.space("pool-info"));
     }
 
     @Override

@@ -158,7 +158,7 @@ public final class FileVolumes {
 
         try (Fd dir = files.openDirectory(object, operation);
              PoolDirectory.NewFile file = files.newFile(dir, volume.name(), mode, object, operation)) {
-            files.applyPermissions(file.fd(), volume.target().permissions(), mode, object, operation);
+            files.applyOwner(file.fd(), volume.target().permissions(), object, operation); // newFile set the mode
             if (raw) {
                 sizeRawFile(file.fd(), volume.name(), volume.capacity(), allocation, object, operation);
             } else {

@@ -303,9 +303,19 @@ final class PoolDirectory {
     void applyPermissions(Fd file, Optional<Permissions> permissions, int mode, String object, String operation) {
         try {
             libc.fchmod(file, mode); // exactly this mode, whatever the process umask
-            if (permissions.isPresent() && (permissions.get().owner().isPresent() || permissions.get().group().isPresent())) {
-                libc.fchown(file, (int) permissions.get().owner().orElse(-1), (int) permissions.get().group().orElse(-1));
-            }
+        } catch (NativeCallException e) {
+            throw FileErrors.nativeCall(object, operation, "set the owner and mode of a new file in " + directory, e);
+        }
+        applyOwner(file, permissions, object, operation);
+    }
+
+    /** The owner and group asked for, if any; for a file from {@link #newFile}, whose mode is set already. */
+    void applyOwner(Fd file, Optional<Permissions> permissions, String object, String operation) {
+        if (permissions.isEmpty() || (permissions.get().owner().isEmpty() && permissions.get().group().isEmpty())) {
+            return;
+        }
+        try {
+            libc.fchown(file, (int) permissions.get().owner().orElse(-1), (int) permissions.get().group().orElse(-1));
         } catch (NativeCallException e) {
             throw FileErrors.nativeCall(object, operation, "set the owner and mode of a new file in " + directory, e);
         }

@@ -46,6 +46,32 @@ class DirStorageTest {
         return pool;
     }
 
+    /**
+     * A create in a Storage that holds no current listing of the pool (a command's first call, or
+     * after another process's change) does not list the pool first, and still refuses a taken
+     * name and keeps every listing right.
+     */
+    @Test
+    void createsWithoutAListingAndListingsStayRight() {
+        try (Storage first = storage(); Storage second = storage()) {
+            Pool pool = startedPool(first, "images");
+            pool.createVolume(VolumeDefinition.builder("a.img", MIB).build());
+            assertEquals(List.of("a.img"), pool.volumes().stream().map(Volume::name).toList());
+
+            Pool other = second.pool("images").orElseThrow();
+            fails(ErrorCode.VOLUME_EXISTS, () -> other.createVolume(VolumeDefinition.builder("a.img", 2 * MIB).build()));
+            Volume b = other.createVolume(VolumeDefinition.builder("b.img", 2 * MIB).build());
+            assertEquals(2 * MIB, b.info().capacity());
+
+            // The first Storage's listing is stale now: a create there, then its listing, sees both.
+            pool.createVolume(VolumeDefinition.builder("c.img", MIB).build());
+            assertEquals(List.of("a.img", "b.img", "c.img"), pool.volumes().stream().map(Volume::name).toList());
+            assertEquals(List.of("a.img", "b.img", "c.img"), other.volumes().stream().map(Volume::name).toList());
+            assertEquals(MIB, other.requireVolume("c.img").info().capacity());
+            assertTrue(pool.status().info().capacity() > 0);
+        }
+    }
+
     @Test
     void theSeedsMainJob() throws Exception {
         try (Storage storage = storage()) {
