@@ -13,10 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -89,13 +86,6 @@ final class Claims {
         }
     }
 
-    /**
-     * How long before a scan the claims directory must have last changed for an empty scan to be
-     * remembered. File systems stamp changes with a coarse clock (one tick, at most 10 ms), so a
-     * claim recorded in the same tick as the change seen could leave the time where it was; once
-     * the time seen is older than this, any later change moves it.
-     */
-    private static final Duration SETTLED = Duration.ofMillis(100);
     private static final Scan NONE = new Scan(List.of(), List.of());
 
     private final Layout layout;
@@ -106,11 +96,7 @@ final class Claims {
      * the directory, so one with claims is read again every time (which is how dead jobs are
      * found). Claims are recorded only under the pool's lock, which every scan holds.
      */
-    private final ConcurrentMap<String, DirStamp> empty = new ConcurrentHashMap<>();
-
-    /** A directory's identity and modification time. */
-    private record DirStamp(Object fileKey, FileTime modified) {
-    }
+    private final ConcurrentMap<String, DirectoryStamp> empty = new ConcurrentHashMap<>();
 
     Claims(Layout layout) {
         this.layout = layout;
@@ -198,12 +184,17 @@ final class Claims {
      */
     Scan scan(String pool) {
         Path dir = layout.jobs(pool);
-        Optional<DirStamp> before = stamp(dir);
+        Optional<DirectoryStamp> before;
+        try {
+            before = DirectoryStamp.of(dir);
+        } catch (IOException e) {
+            throw Failures.io(Failures.pool(pool), null, "look at the job claims in " + dir, e);
+        }
         if (before.isEmpty()) {
             empty.remove(pool);
             return NONE; // no job ever ran on this pool
         }
-        if (before.get().equals(empty.get(pool))) {
+        if (before.get().unchangedSince(empty.get(pool))) {
             return NONE;
         }
         List<Claim> live = new ArrayList<>();
@@ -219,29 +210,12 @@ final class Claims {
         } catch (IOException e) {
             throw Failures.io(Failures.pool(pool), null, "list the job claims in " + dir, e);
         }
-        Duration age = Duration.between(before.get().modified().toInstant(), Instant.now());
-        if (files == 0 && age.compareTo(SETTLED) >= 0) {
+        if (files == 0 && before.get().settled()) {
             empty.put(pool, before.get());
         } else {
             empty.remove(pool);
         }
         return live.isEmpty() && dead.isEmpty() ? NONE : new Scan(List.copyOf(live), List.copyOf(dead));
-    }
-
-    /** The directory's stamp; empty when there is no directory. One that cannot be told is never equal to another. */
-    private static Optional<DirStamp> stamp(Path dir) {
-        try {
-            BasicFileAttributes attributes = Files.readAttributes(dir, BasicFileAttributes.class);
-            if (!attributes.isDirectory()) {
-                return Optional.empty();
-            }
-            Object key = attributes.fileKey() != null ? attributes.fileKey() : new Object();
-            return Optional.of(new DirStamp(key, attributes.lastModifiedTime()));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        } catch (IOException e) {
-            return Optional.of(new DirStamp(new Object(), FileTime.fromMillis(0))); // the listing says what is wrong
-        }
     }
 
     /** Whether the claim {@code id} of {@code pool} belongs to a running job. Call under the pool lock. */

@@ -75,15 +75,8 @@ final class FileLocks {
      * gives {@link ErrorCode#CANCELLED}.
      */
     static Held acquire(Path file, String object, String operation) {
-        Path key = realDirectory(file.toAbsolutePath().normalize().getParent(), object, operation)
-                .resolve(file.getFileName());
-        Entry entry = LOCKS.computeIfAbsent(key, k -> new Entry());
-        try {
-            entry.lock.lockInterruptibly();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw cancelled(object, operation, e);
-        }
+        Path key = key(file, object, operation);
+        Entry entry = lockInProcess(key, object, operation);
         // The first hold that needs the file lock takes it (an in-process hold beneath does not).
         boolean tookFileLock = false;
         if (entry.fileLock == null || !entry.fileLock.isValid()) {
@@ -123,8 +116,17 @@ final class FileLocks {
      * agreement with other processes (they check what those did through the files' stamps).
      */
     static Held acquireInProcess(Path file, String object, String operation) {
-        Path key = realDirectory(file.toAbsolutePath().normalize().getParent(), object, operation)
+        return new Held(lockInProcess(key(file, object, operation), object, operation), false);
+    }
+
+    /** The lock file's path with its directory resolved, so that every spelling shares one entry. */
+    private static Path key(Path file, String object, String operation) {
+        return realDirectory(file.toAbsolutePath().normalize().getParent(), object, operation)
                 .resolve(file.getFileName());
+    }
+
+    /** Takes this JVM's lock of the entry for {@code key}; an interrupt while waiting is CANCELLED. */
+    private static Entry lockInProcess(Path key, String object, String operation) {
         Entry entry = LOCKS.computeIfAbsent(key, k -> new Entry());
         try {
             entry.lock.lockInterruptibly();
@@ -132,7 +134,7 @@ final class FileLocks {
             Thread.currentThread().interrupt();
             throw cancelled(object, operation, e);
         }
-        return new Held(entry, false);
+        return entry;
     }
 
     private static Path realDirectory(Path dir, String object, String operation) {

@@ -69,16 +69,8 @@ final class Registry {
         return layout;
     }
 
-    /**
-     * How long before a listing the definitions directory must have last changed for the listing
-     * to be remembered. File systems stamp changes with a coarse clock (a tick of up to 10 ms), so
-     * a definition added in the tick of the change last seen could leave the directory's time as it
-     * was; a time already older than this when the listing began moves with any later change.
-     */
-    private static final java.time.Duration SETTLED = java.time.Duration.ofMillis(100);
-
-    /** The pool names a listing of the definitions directory found, and the directory it listed. */
-    private record Listing(Object directoryKey, FileTime directoryModified, List<String> names) {
+    /** The pool names a listing of the definitions directory found, and the directory as it was then. */
+    private record Listing(DirectoryStamp directory, List<String> names) {
     }
 
     /** The last settled listing; a scan of an unchanged directory reuses it (one stat, no listing). */
@@ -86,26 +78,23 @@ final class Registry {
 
     /** Every readable definition, re-reading only files that changed since the last look. */
     List<Stored> scan() {
-        java.time.Instant began = java.time.Instant.now();
-        BasicFileAttributes directory;
+        Optional<DirectoryStamp> directory;
         try {
-            directory = Files.readAttributes(layout.definitions(), BasicFileAttributes.class);
-        } catch (NoSuchFileException e) {
-            definitions.clear();
-            return List.of(); // No pool was ever defined here.
+            directory = DirectoryStamp.of(layout.definitions());
         } catch (IOException e) {
             throw Failures.io(null, "pool-list", "list the pool definitions in " + layout.definitions(), e);
         }
+        if (directory.isEmpty()) {
+            definitions.clear();
+            return List.of(); // No pool was ever defined here.
+        }
         Listing known = listing;
         List<String> names;
-        if (known != null && directory.fileKey() != null && directory.fileKey().equals(known.directoryKey())
-                && directory.lastModifiedTime().equals(known.directoryModified())) {
+        if (known != null && directory.get().unchangedSince(known.directory())) {
             names = known.names();
         } else {
             names = list();
-            boolean settled = directory.lastModifiedTime().toInstant().isBefore(began.minus(SETTLED));
-            listing = settled && directory.fileKey() != null
-                    ? new Listing(directory.fileKey(), directory.lastModifiedTime(), names) : null;
+            listing = directory.get().settled() ? new Listing(directory.get(), names) : null;
         }
         List<Stored> found = new ArrayList<>();
         for (String name : names) {
