@@ -22,6 +22,7 @@ import org.libstorage.Storage;
 import org.libstorage.StorageConfig;
 import org.libstorage.Volume;
 import org.libstorage.VolumeDefinition;
+import org.libstorage.testing.StorageOnlyLibvirtd;
 import org.libstorage.nativelib.LoopDevice;
 import org.libstorage.nativelib.LoopDevices;
 
@@ -84,7 +85,7 @@ public final class ZfsSideBySide {
                 System.err.println("libstorage... (zfs commands: " + commands.get("create")[0] / 1_000_000 + " ms a create)");
                 libstorage = libstorage(pool + "/ls", work.resolve("storage"), count, refreshes);
                 System.err.println("libvirt...");
-                try (Libvirtd daemon = Libvirtd.start(Files.createDirectories(work.resolve("lv")))) {
+                try (StorageOnlyLibvirtd daemon = StorageOnlyLibvirtd.start(Files.createDirectories(work.resolve("lv")))) {
                     libvirt = libvirt(daemon, pool, count, refreshes);
                 }
             } finally {
@@ -196,7 +197,7 @@ public final class ZfsSideBySide {
      * zfs backend (no volume-from-volume), which is checked, not assumed; refresh is of a second
      * libvirt pool on libstorage's dataset (the same 2N zvols the others list).
      */
-    private static Map<String, long[]> libvirt(Libvirtd libvirt, String zpool, int count, int refreshes)
+    private static Map<String, long[]> libvirt(StorageOnlyLibvirtd libvirt, String zpool, int count, int refreshes)
             throws Exception {
         Map<String, long[]> out = new LinkedHashMap<>();
         libvirt.virsh("pool-create-as lv zfs --source-name " + zpool + "/lv");
@@ -223,54 +224,6 @@ public final class ZfsSideBySide {
         out.put("refresh", new long[] {(System.nanoTime() - t) / refreshes});
         libvirt.virsh("pool-destroy ls; pool-destroy lv");
         return out;
-    }
-
-    /**
-     * A private libvirtd with only libvirt's storage driver (LIBVIRT_DRIVER_DIR names a
-     * directory holding just that), its socket in DIR, reached as storage:///system; pools are
-     * transient (pool-create-as), so nothing is written under /etc/libvirt. The hypervisor
-     * drivers are left out because a root libvirtd without libvirt-daemon-system's users
-     * cannot start the qemu driver ("Failed to parse user 'libvirt-qemu'").
-     */
-    private record Libvirtd(Path dir, Process daemon) implements AutoCloseable {
-        static Libvirtd start(Path dir) throws IOException, InterruptedException {
-            Path driver;
-            try (Stream<Path> libs = Files.list(Path.of("/usr/lib"))) {
-                driver = libs.map(l -> l.resolve("libvirt/connection-driver/libvirt_driver_storage.so"))
-                        .filter(Files::exists).findFirst()
-                        .orElseThrow(() -> new IOException("libvirt's storage driver is not installed"));
-            }
-            Path drivers = Files.createDirectories(dir.resolve("drivers"));
-            Files.createSymbolicLink(drivers.resolve(driver.getFileName()), driver);
-            Path config = dir.resolve("libvirtd.conf");
-            Files.writeString(config, "unix_sock_dir = \"" + dir + "\"\nlog_outputs = \"3:file:" + dir.resolve("log")
-                    + "\"\n");
-            ProcessBuilder pb = new ProcessBuilder("libvirtd", "-f", config.toString(), "-p",
-                    dir.resolve("pid").toString()).redirectErrorStream(true).redirectOutput(dir.resolve("out").toFile());
-            pb.environment().put("LIBVIRT_DRIVER_DIR", drivers.toString());
-            Libvirtd libvirtd = new Libvirtd(dir, pb.start());
-            Path socket = dir.resolve("libvirt-sock");
-            for (int i = 0; i < 1200 && !Files.exists(socket); i++) {
-                if (libvirtd.daemon.waitFor(100, TimeUnit.MILLISECONDS)) {
-                    throw new IOException("libvirtd exited " + libvirtd.daemon.exitValue() + ": "
-                            + Files.readString(dir.resolve("out")));
-                }
-            }
-            check(Files.exists(socket), "libvirtd made no socket in 120 s");
-            return libvirtd;
-        }
-
-        String virsh(String commands) throws IOException, InterruptedException {
-            return run("virsh", "-q", "-c", "storage:///system?socket=" + dir.resolve("libvirt-sock"), commands);
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            daemon.destroy();
-            if (!daemon.waitFor(30, TimeUnit.SECONDS)) {
-                daemon.destroyForcibly().waitFor();
-            }
-        }
     }
 
     private static long mean(long[] times) {

@@ -3,6 +3,7 @@ package org.libstorage.storagectl;
 import java.io.PrintWriter;
 import java.io.StringReader;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -33,6 +34,15 @@ final class Cli {
 
     Result run(String... args) {
         return runWithInput("", args);
+    }
+
+    /** Runs with {@code --config-dir config} before {@code args}, as the end-to-end tests do. */
+    Result runIn(Path config, String... args) {
+        String[] argv = new String[args.length + 2];
+        argv[0] = "--config-dir";
+        argv[1] = config.toString();
+        System.arraycopy(args, 0, argv, 2, args.length);
+        return run(argv);
     }
 
     /** Runs with {@code input} as standard input (for batch and shell). */

@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -36,9 +35,7 @@ class DirPoolEndToEndTest {
     private Path poolDir;
 
     private Cli.Result run(String... args) {
-        List<String> argv = new ArrayList<>(List.of("--config-dir", config.toString()));
-        argv.addAll(Arrays.asList(args));
-        return cli.run(argv.toArray(String[]::new));
+        return cli.runIn(config, args);
     }
 
     private Cli.Result ok(String... args) {

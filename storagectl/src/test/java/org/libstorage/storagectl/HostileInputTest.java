@@ -10,7 +10,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -32,9 +31,7 @@ class HostileInputTest {
     private Path poolDir;
 
     private Cli.Result run(String... args) {
-        List<String> argv = new ArrayList<>(List.of("--config-dir", config.toString()));
-        argv.addAll(Arrays.asList(args));
-        return cli.run(argv.toArray(String[]::new));
+        return cli.runIn(config, args);
     }
 
     private Cli.Result ok(String... args) {

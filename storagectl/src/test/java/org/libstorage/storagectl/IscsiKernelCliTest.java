@@ -9,9 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,9 +60,7 @@ class IscsiKernelCliTest {
     }
 
     private Cli.Result run(String... args) {
-        List<String> argv = new ArrayList<>(List.of("--config-dir", config.toString()));
-        argv.addAll(Arrays.asList(args));
-        return cli.run(argv.toArray(String[]::new));
+        return cli.runIn(config, args);
     }
 
     private Cli.Result ok(String... args) {

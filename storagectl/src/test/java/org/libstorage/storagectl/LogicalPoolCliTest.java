@@ -8,9 +8,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,9 +36,7 @@ class LogicalPoolCliTest {
     private final Cli cli = new Cli(config -> Storage.open(config.withBackendOption("lvm.config", lvmConfig)), false);
 
     private Cli.Result ok(String... args) {
-        List<String> argv = new ArrayList<>(List.of("--config-dir", tmp.resolve("config").toString()));
-        argv.addAll(Arrays.asList(args));
-        Cli.Result r = cli.run(argv.toArray(String[]::new));
+        Cli.Result r = cli.runIn(tmp.resolve("config"), args);
         assertEquals(0, r.status(), () -> String.join(" ", args) + "\n" + r);
         return r;
     }

@@ -10,8 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
@@ -40,9 +38,7 @@ class ZfsPoolEndToEndTest {
     private final Cli cli = new Cli(Storage::open, false);
 
     private Cli.Result run(String... args) {
-        List<String> argv = new ArrayList<>(List.of("--config-dir", tmp.resolve("config").toString()));
-        argv.addAll(Arrays.asList(args));
-        return cli.run(argv.toArray(String[]::new));
+        return cli.runIn(tmp.resolve("config"), args);
     }
 
     private Cli.Result ok(String... args) {

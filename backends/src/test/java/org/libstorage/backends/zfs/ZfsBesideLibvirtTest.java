@@ -24,6 +24,8 @@ import org.libstorage.Volume;
 import org.libstorage.VolumeDefinition;
 import org.libstorage.testing.KernelFeature;
 import org.libstorage.testing.RequiresKernel;
+import org.libstorage.testing.Requirements;
+import org.libstorage.testing.StorageOnlyLibvirtd;
 import org.w3c.dom.Element;
 
 /**
@@ -40,8 +42,11 @@ class ZfsBesideLibvirtTest {
 
     @Test
     void bothSeeTheSameVolumesInOneDataset() throws Exception {
+        Requirements.requireRoot("libvirtd with the zfs backend");
+        Requirements.requireCommand("libvirtd", "libvirt-daemon");
+        Requirements.requireCommand("virsh", "libvirt-clients");
         try (ZfsLab lab = new ZfsLab(dir);
-             PrivateLibvirtd libvirt = PrivateLibvirtd.start(Files.createDirectories(dir.resolve("lv")));
+             StorageOnlyLibvirtd libvirt = StorageOnlyLibvirtd.start(Files.createDirectories(dir.resolve("lv")));
              Storage storage = Storage.open(StorageConfig.ofDirectory(dir.resolve("storage")))) {
             String dataset = lab.pool(256 * MIB) + "/vms";
             ZfsLab.run("zfs", "create", "-o", "mountpoint=none", dataset);
@@ -93,7 +98,7 @@ class ZfsBesideLibvirtTest {
                 TreeMap::new));
     }
 
-    private static Map<String, Long> libvirtCapacities(PrivateLibvirtd libvirt, String pool) throws Exception {
+    private static Map<String, Long> libvirtCapacities(StorageOnlyLibvirtd libvirt, String pool) throws Exception {
         Map<String, Long> capacities = new TreeMap<>();
         for (String name : libvirt.volumeNames(pool)) {
             capacities.put(name, Long.parseLong(text(libvirtVolume(libvirt, pool, name), "capacity")));
@@ -101,7 +106,7 @@ class ZfsBesideLibvirtTest {
         return capacities;
     }
 
-    private static Element libvirtVolume(PrivateLibvirtd libvirt, String pool, String name) throws Exception {
+    private static Element libvirtVolume(StorageOnlyLibvirtd libvirt, String pool, String name) throws Exception {
         String xml = libvirt.virsh("vol-dumpxml --pool " + pool + " " + name);
         return DocumentBuilderFactory.newInstance().newDocumentBuilder()
                 .parse(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8))).getDocumentElement();
